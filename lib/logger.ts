@@ -1,0 +1,27 @@
+/**
+ * Application log: one JSON line per event on stdout/stderr. Carries internal ids only (message ids, job ids,
+ * control ids) — never names, MRNs, birth dates or other PHI (ASVS 16.2.5). PHI goes to the audit table.
+ */
+type TFields = Record<string, string | number | boolean | null | undefined>;
+
+const write = (level: "info" | "warn" | "error", component: string, msg: string, fields?: TFields): void => {
+  if (process.env.LOG_LEVEL === "silent") {
+    return;
+  }
+  const line = JSON.stringify({ t: new Date().toISOString(), level, component, msg, ...fields });
+  if (level === "info") {
+    process.stdout.write(line + "\n");
+  } else {
+    process.stderr.write(line + "\n");
+  }
+};
+
+/**
+ * A logger bound to a component name.
+ * @param component - e.g. "mllp", "forwarder", "web"
+ */
+export const createLogger = (component: string) => ({
+  info: (msg: string, fields?: TFields) => write("info", component, msg, fields),
+  warn: (msg: string, fields?: TFields) => write("warn", component, msg, fields),
+  error: (msg: string, fields?: TFields) => write("error", component, msg, fields),
+});
