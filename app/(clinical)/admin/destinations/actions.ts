@@ -1,0 +1,44 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { requireUser } from "@/lib/auth/require-user";
+import { getDb } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { createDestination } from "@/lib/forwarding/create-destination";
+
+export type TDestinationFormState = { message: string; ok: boolean };
+const ZDestinationSchema = z.object({
+  name: z.string().trim().min(1, "name is required").max(64),
+  url: z.string().trim().url("the STOW-RS base URL must be a URL"),
+  enabled: z.boolean(),
+});
+
+/** Add or update a STOW-RS destination (admins only). */
+export const saveDestination = async (_prev: TDestinationFormState, form: FormData): Promise<TDestinationFormState> => {
+  await requireUser(undefined, ["admin"]);
+  const parsed = ZDestinationSchema.safeParse({ name: form.get("name"), url: form.get("url"), enabled: form.get("enabled") === "on" });
+  if (!parsed.success) {
+    return { ok: false, message: parsed.error.issues.map((i) => i.message).join("; ") };
+  }
+  try {
+    const r = await createDestination(getDb(), parsed.data);
+    revalidatePath("/admin/destinations");
+
+    return { ok: true, message: `Saved ${parsed.data.name}.${r.queued ? ` ${r.queued} waiting image(s) queued to it.` : ""}` };
+  } catch (error) {
+    return { ok: false, message: error instanceof AppError ? error.message : "could not save the destination" };
+  }
+};
+
+/** Enable or disable a destination (admins only). */
+export const toggleDestination = async (form: FormData): Promise<void> => {
+  await requireUser(undefined, ["admin"]);
+  const id = z.string().min(1).parse(form.get("id"));
+  const db = getDb();
+  const dest = await db.destination.findUnique({ where: { id } });
+  if (dest) {
+    await db.destination.update({ where: { id }, data: { enabled: !dest.enabled } });
+  }
+  revalidatePath("/admin/destinations");
+};

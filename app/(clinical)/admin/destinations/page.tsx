@@ -1,0 +1,39 @@
+import { getPageUser } from "@/lib/auth/get-page-user";
+import { findDestinations } from "@/lib/forwarding/find-destinations";
+import { getDb } from "@/lib/db";
+import { DestinationForm } from "@/components/admin/destination-form";
+import { toggleDestination } from "./actions";
+
+export const metadata = { title: "Destinations – Encounter Capture" };
+
+export default async function DestinationsPage() {
+  await getPageUser(["admin"]);
+  const destinations = await findDestinations(getDb());
+
+  return (
+    <main className="mx-auto max-w-5xl space-y-6 px-4 py-6">
+      <h1 className="text-2xl font-semibold">Archive destinations</h1>
+      <p className="text-slate-600">Every capture is delivered to each enabled destination over DICOMweb STOW-RS (the app POSTs to <code>&lt;base URL&gt;/studies</code>).</p>
+      <table className="w-full overflow-hidden rounded-xl bg-white text-left text-sm ring-1 ring-slate-200">
+        <thead className="bg-slate-100"><tr><th className="p-3">Name</th><th className="p-3">STOW-RS base URL</th><th className="p-3">Queue</th><th className="p-3">State</th></tr></thead>
+        <tbody>
+          {destinations.map((d) => (
+            <tr key={d.id} className="border-t border-slate-100">
+              <td className="p-3 font-medium">{d.name}</td>
+              <td className="p-3 font-mono text-xs">{d.url}</td>
+              <td className="p-3">{d.queued} waiting · {d.stored} stored · {d.failed} failed</td>
+              <td className="p-3">
+                <form action={toggleDestination}>
+                  <input type="hidden" name="id" value={d.id} />
+                  <button type="submit" className="min-h-11 rounded-lg border border-slate-300 px-3">{d.enabled ? "Enabled – disable" : "Disabled – enable"}</button>
+                </form>
+              </td>
+            </tr>
+          ))}
+          {destinations.length === 0 ? <tr><td colSpan={4} className="p-3 text-slate-600">No destination yet: captures wait until one is added.</td></tr> : null}
+        </tbody>
+      </table>
+      <DestinationForm />
+    </main>
+  );
+}

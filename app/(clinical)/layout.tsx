@@ -1,0 +1,26 @@
+import Link from "next/link";
+import { getPageUser } from "@/lib/auth/get-page-user";
+import { SignOutButton } from "@/components/ui/sign-out-button";
+
+export const dynamic = "force-dynamic";
+
+export default async function ClinicalLayout({ children }: { children: React.ReactNode }) {
+  const user = await getPageUser();
+
+  return (
+    <div className="min-h-screen">
+      <header className="bg-brand-900 text-white">
+        <nav className="mx-auto flex max-w-5xl items-center gap-2 px-4 py-2" aria-label="Main">
+          <Link href="/worklist" className="mr-auto text-lg font-semibold">Encounter Capture</Link>
+          <Link href="/worklist" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Worklist</Link>
+          {user.role === "admin" ? (
+            <Link href="/admin/destinations" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Destinations</Link>
+          ) : null}
+          <span className="hidden px-2 text-sm text-white/80 sm:inline" data-testid="signed-in-user">{user.name}</span>
+          <SignOutButton />
+        </nav>
+      </header>
+      {children}
+    </div>
+  );
+}

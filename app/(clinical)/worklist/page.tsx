@@ -1,0 +1,30 @@
+import { getPageUser } from "@/lib/auth/get-page-user";
+import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { getDb } from "@/lib/db";
+import { findEncounters } from "@/lib/worklist/find-encounters";
+import { WorklistSearch } from "@/components/worklist/worklist-search";
+import { EncounterList } from "@/components/worklist/encounter-list";
+
+export const metadata = { title: "Worklist – Encounter Capture" };
+
+export default async function WorklistPage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
+  const user = await getPageUser();
+  const { q = "" } = await searchParams;
+  const db = getDb();
+  const encounters = await findEncounters(db, user, { q: q.slice(0, 100) });
+  await recordAuditEvent(db, {
+    action: "worklist.search",
+    userId: user.id,
+    subject: `worklist ${encounters.length} encounter(s)`,
+    detail: encounters.map((e) => e.id).join(","),
+    source: "web",
+  });
+
+  return (
+    <main className="mx-auto max-w-5xl px-4 py-6">
+      <h1 className="mb-4 text-2xl font-semibold">Worklist</h1>
+      <WorklistSearch initial={q} />
+      <EncounterList encounters={encounters} query={q} />
+    </main>
+  );
+}

@@ -1,0 +1,144 @@
+/**
+ * Turn uploaded photos into one DICOM study for an encounter and queue their delivery.
+ *
+ * Order matters for "nothing lost": every file is wrapped and fsynced under DATA_DIR/media first; then ONE
+ * transaction records study, series, instances and their delivery jobs (the outbox). A crash before the commit
+ * leaves only orphan files (no record claims them); after it, the forwarder finds the jobs.
+ * All or nothing: if one file cannot be wrapped the request fails naming that file and nothing is recorded,
+ * so the client can drop the file and send the rest again.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { TDb } from "../db";
+import type { TSessionUser } from "../auth/roles";
+import { canSeeAllDepartments } from "../auth/roles";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { AppError } from "../errors";
+import { createUid } from "../dicom/uids";
+import { wrapPhoto } from "../dicom/wrap-photo";
+import { enqueueDeliveries } from "../forwarding/enqueue-deliveries";
+import { getEncounter } from "../worklist/get-encounter";
+import { userNameToDicom } from "../worklist/format-name";
+import { getCapture, type TCapture } from "./get-capture";
+import { toPhotoContext } from "./to-photo-context";
+import type { TUploadedFile } from "./receive-upload";
+
+export type TCreateCaptureInput = {
+  encounterId: string;
+  procedureId: string;
+  files: TUploadedFile[];
+  imageLaterality?: "R" | "L" | "U" | "B";
+};
+
+/**
+ * Create a capture (one study, one series, one instance per file).
+ * @param db - database client
+ * @param user - the clinician capturing
+ * @param input - encounter, catalog item, uploaded files
+ * @param opts - dataDir (media root), orgRoot (UID root), maxPixels (decompression-bomb limit)
+ */
+export const createCapture = async (
+  db: TDb,
+  user: TSessionUser,
+  input: TCreateCaptureInput,
+  opts: { dataDir: string; orgRoot?: string; maxPixels?: number },
+): Promise<TCapture> => {
+  if (input.files.length === 0) {
+    throw new AppError("bad_request", "no file: add one or more photos in the `file` field");
+  }
+  const encounter = await getEncounter(db, user, input.encounterId);
+  const item = await db.catalogItem.findUnique({ where: { id: input.procedureId } });
+  if (!item || !item.active || (!canSeeAllDepartments(user) && !user.departmentIds.includes(item.departmentId))) {
+    throw new AppError("bad_request", "procedureId is not an active catalog item of your departments");
+  }
+  const now = new Date();
+  const studyInstanceUid = createUid(opts.orgRoot);
+  const seriesInstanceUid = createUid(opts.orgRoot);
+  const relDir = path.join("media", studyInstanceUid);
+  fs.mkdirSync(path.join(opts.dataDir, relDir), { recursive: true });
+  const made: { sopInstanceUid: string; relPath: string; file: TUploadedFile; result: Awaited<ReturnType<typeof wrapPhoto>> }[] = [];
+  const operatorName = userNameToDicom(user.name);
+  try {
+    for (const [index, file] of input.files.entries()) {
+      const sopInstanceUid = createUid(opts.orgRoot);
+      const relPath = path.join(relDir, `${sopInstanceUid}.dcm`);
+      const context = toPhotoContext({
+        encounter,
+        item,
+        operatorName,
+        studyInstanceUid,
+        seriesInstanceUid,
+        sopInstanceUid,
+        instanceNumber: index + 1,
+        at: now,
+        imageLaterality: input.imageLaterality,
+      });
+      try {
+        const result = await wrapPhoto({
+          input: await fs.promises.readFile(file.tempPath),
+          outPath: path.join(opts.dataDir, relPath),
+          context,
+          maxPixels: opts.maxPixels,
+        });
+        made.push({ sopInstanceUid, relPath, file, result });
+      } catch (error) {
+        const name = file.originalName || `file ${index + 1}`;
+        const code = (error as { code?: string }).code;
+        throw new AppError(
+          code === "too-large" ? "too_large" : "unsupported_media",
+          `${name}: ${(error as Error).message}`,
+        );
+      }
+    }
+  } catch (error) {
+    fs.rmSync(path.join(opts.dataDir, relDir), { recursive: true, force: true });
+    throw error;
+  }
+
+  const studyId = await db.$transaction(async (tx) => {
+    const study = await tx.study.create({
+      data: {
+        studyInstanceUid,
+        encounterId: encounter.id,
+        patientId: encounter.patientId,
+        catalogItemId: item.id,
+        operatorId: user.id,
+        studyDescription: item.meaning,
+        createdAt: now,
+        series: { create: { seriesInstanceUid, modality: item.modality, seriesNumber: 1 } },
+      },
+      include: { series: true },
+    });
+    const seriesId = study.series[0]!.id;
+    const instanceIds: string[] = [];
+    for (const [index, m] of made.entries()) {
+      const instance = await tx.instance.create({
+        data: {
+          sopInstanceUid: m.sopInstanceUid,
+          sopClassUid: m.result.sopClassUid,
+          seriesId,
+          instanceNumber: index + 1,
+          transferSyntaxUid: m.result.transferSyntaxUid,
+          filePath: m.relPath,
+          size: m.result.size,
+          sha256: m.result.sha256,
+          originalName: m.file.originalName.slice(0, 255),
+        },
+      });
+      instanceIds.push(instance.id);
+    }
+    await enqueueDeliveries(tx, instanceIds);
+    await recordAuditEvent(tx, {
+      action: "capture.create",
+      userId: user.id,
+      patientId: encounter.patientId,
+      studyId: study.id,
+      subject: studyInstanceUid,
+      detail: `${made.length} image(s), encounter ${encounter.id}, catalog ${item.code}`,
+    });
+
+    return study.id;
+  });
+
+  return getCapture(db, user, studyId, { audit: false });
+};
