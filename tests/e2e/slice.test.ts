@@ -1,0 +1,159 @@
+/**
+ * The end-to-end slice as a hospital would see it: `npm start`'s supervisor with its three processes, a real
+ * HL7 sender (mllp_send), a real archive (Orthanc with DICOMweb), the public API with a bearer token, and a
+ * clinician on a tablet-sized Chromium: log in → find the patient sent by ADT → capture → "stored in archive".
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApp, type TAppProcess } from "../support/app-process";
+import { startOrthanc, type TOrthanc } from "../support/orthanc";
+import { runDciodvfy } from "../support/dicom-tools";
+
+const PASSWORD = "e2e-demo-password";
+const SHOTS = path.resolve("test-output/screenshots");
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+const today = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
+const adt = (event: string, control: string, mrn: string, visit: string, name: string, poc: string): string =>
+  [
+    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${today()}||ADT^${event}^ADT_A01|${control}|P|2.5.1|||AL|NE||UNICODE UTF-8`,
+    `EVN|${event}|${today()}`,
+    `PID|1||${mrn}^^^GENHOSP^MR||${name}||19800214|F|||1 Main St^^Springfield^^12345||||||||`,
+    `PV1|1|O|${poc}^101^A^GENHOSP||||1234^Attending^Ann^^^Dr|||||||||||${visit}^^^GENHOSP^VN|||||||||||||||||||||||||${today()}`,
+  ].join("\r") + "\r";
+
+const sendAdt = (port: number, message: string): string => {
+  const file = path.join(os.tmpdir(), `e2e-${process.pid}-${Date.now()}.hl7`);
+  fs.writeFileSync(file, message.replace(/\r/g, "\r\n"));
+  try {
+    return execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+};
+
+const photo = (): Promise<Buffer> =>
+  sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 200, g: 120, b: 110 } } }).jpeg({ quality: 90 }).toBuffer();
+
+describe("end-to-end slice", () => {
+  let dataDir: string;
+  let app: TAppProcess;
+  let orthanc: TOrthanc;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ec-e2e-"));
+    orthanc = await startOrthanc();
+    app = await startApp({ dataDir, databaseUrl: `file:${path.join(dataDir, "app.db")}`, demoPassword: PASSWORD });
+    app.cli("destination:add", "--name", "orthanc", "--stow-url", orthanc.stowUrl);
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+    fs.mkdirSync(SHOTS, { recursive: true });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await orthanc?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("answers health with every part up", async () => {
+    const res = await fetch(`${app.baseUrl}/api/health`);
+    const body = (await res.json()) as { status: string; workers: Record<string, { status: string }> };
+    expect(res.status).toBe(200);
+    expect(body.status).toBe("ok");
+    expect(body.workers["mllp-listener"]?.status).toBe("ok");
+    expect(body.workers["forwarder"]?.status).toBe("ok");
+  });
+
+  it("takes ADT from mllp_send, serves it over the API and archives an API capture", async () => {
+    const ack = sendAdt(app.mllpPort, adt("A04", "E2E-API-1", "E2E1001", "V-E2E-1", "Quinn^Ada^M", "DERM"));
+    expect(ack).toMatch(/MSA\|AA\|E2E-API-1/);
+    const token = app.cli("token:create", "--user", "derm@example.org");
+    const auth = { authorization: `Bearer ${token}` };
+    const encounters = (await (await fetch(`${app.baseUrl}/api/v1/encounters?q=quinn`, { headers: auth })).json()) as {
+      id: string; visitNumber: string; patient: { mrn: string; issuer: string; name: string; birthDate: string; sex: string };
+    }[];
+    expect(encounters).toHaveLength(1);
+    expect(encounters[0]).toMatchObject({ visitNumber: "V-E2E-1", patient: { mrn: "E2E1001", issuer: "GENHOSP", sex: "F" } });
+    const procedures = (await (await fetch(`${app.baseUrl}/api/v1/procedures`, { headers: auth })).json()) as { id: string; department: string }[];
+    expect(procedures.length).toBeGreaterThan(0);
+    expect(procedures.every((p) => p.department === "DERM")).toBe(true);
+
+    const form = new FormData();
+    form.set("encounterId", encounters[0]!.id);
+    form.set("procedureId", procedures[0]!.id);
+    form.append("file", new Blob([await photo()], { type: "image/jpeg" }), "lesion.jpg");
+    form.append("file", new Blob([await photo()], { type: "image/jpeg" }), "lesion-2.jpg");
+    const created = await fetch(`${app.baseUrl}/api/v1/captures`, { method: "POST", headers: auth, body: form });
+    const capture = (await created.json()) as { id: string; studyInstanceUid: string; instances: { sopInstanceUid: string; status: string }[] };
+    expect(created.status).toBe(201);
+    expect(capture.instances).toHaveLength(2);
+
+    let statuses: string[] = [];
+    for (let i = 0; i < 60 && !statuses.every((s) => s === "stored"); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = (await (await fetch(`${app.baseUrl}/api/v1/captures/${capture.id}`, { headers: auth })).json()) as typeof capture;
+      statuses = now.instances.map((x) => x.status);
+    }
+    expect(statuses).toEqual(["stored", "stored"]);
+    for (const inst of capture.instances) {
+      const file = await orthanc.getInstanceFile(inst.sopInstanceUid);
+      const tmp = path.join(dataDir, `${inst.sopInstanceUid}.dcm`);
+      fs.writeFileSync(tmp, file);
+      expect(runDciodvfy(tmp).errors).toEqual([]);
+    }
+
+    // Another department's clinician sees neither the patient nor the capture.
+    const woundToken = app.cli("token:create", "--user", "wound@example.org");
+    const other = { authorization: `Bearer ${woundToken}` };
+    expect(await (await fetch(`${app.baseUrl}/api/v1/encounters?q=quinn`, { headers: other })).json()).toEqual([]);
+    expect((await fetch(`${app.baseUrl}/api/v1/captures/${capture.id}`, { headers: other })).status).toBe(404);
+
+    // A file that is not an image is refused with the reason, naming the file.
+    const bad = new FormData();
+    bad.set("encounterId", encounters[0]!.id);
+    bad.set("procedureId", procedures[0]!.id);
+    bad.append("file", new Blob(["not a photo"], { type: "image/jpeg" }), "notes.jpg");
+    const refused = await fetch(`${app.baseUrl}/api/v1/captures`, { method: "POST", headers: auth, body: bad });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect(((await refused.json()) as { error: string }).error).toContain("notes.jpg");
+    expect((await fetch(`${app.baseUrl}/api/v1/encounters`)).status).toBe(401);
+  });
+
+  it("lets a clinician on a tablet find the ADT patient, capture a photo and see it stored", async () => {
+    sendAdt(app.mllpPort, adt("A04", "E2E-UI-1", "E2E2002", "V-E2E-2", "Østergård^Søren", "DERM"));
+    const context = await browser.newContext({ viewport: { width: 820, height: 1180 }, deviceScaleFactor: 1, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${app.baseUrl}/worklist`);
+    await page.waitForURL(/\/login/);
+    await page.screenshot({ path: path.join(SHOTS, "login.png") });
+    await page.getByLabel("E-mail").fill("derm@example.org");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/worklist/);
+    await page.getByLabel("Find a patient").fill("ostergard");
+    const row = page.getByRole("link", { name: /ØSTERGÅRD, Søren/ });
+    await row.waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "worklist.png") });
+    await row.click();
+    const banner = page.getByTestId("patient-banner");
+    await expect.poll(() => banner.textContent()).toContain("ØSTERGÅRD, Søren");
+    expect(await banner.textContent()).toMatch(/1980-02-14.*E2E2002.*V-E2E-2/);
+    await page.getByLabel(/Skin lesion photography/).check();
+    await page.getByTestId("camera-input").setInputFiles({ name: "bedside.jpg", mimeType: "image/jpeg", buffer: await photo() });
+    await page.getByRole("img", { name: /bedside\.jpg/ }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "capture-review.png") });
+    await page.getByRole("button", { name: /Send 1 photo/ }).click();
+    await page.getByTestId("instance-status").filter({ hasText: "stored in archive" }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SHOTS, "capture-stored.png"), fullPage: true });
+    await context.close();
+    expect(await orthanc.countInstances()).toBe(3);
+  });
+});
