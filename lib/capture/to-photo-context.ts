@@ -1,4 +1,4 @@
-import type { TPhotoContext } from "../dicom/build-photo-dataset";
+import type { TPhotoContext } from "../dicom/photo-context";
 
 type TEncounterWithPatient = {
   visitNumber: string;
