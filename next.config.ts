@@ -6,6 +6,8 @@ const config: NextConfig = {
   poweredByHeader: false,
   typedRoutes: false,
   devIndicators: false,
+  // Type-checking is `npm run typecheck` (and part of `npm test`) over the whole project, tests included.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default config;
