@@ -1,0 +1,118 @@
+/**
+ * Builds the naturalized dataset (everything except Pixel Data) of a VL Photographic Image (PS3.3 A.32.4, XC) or
+ * VL Endoscopic Image (PS3.3 A.32.1, ES). Attribute sources are tabulated in lib/dicom/README.md.
+ */
+import type { TNaturalDataset } from "dcmjs";
+import type { TPhotometric } from "@/lib/dicom/derive-photometric";
+import {
+  toDicomDate,
+  toDicomDateTime,
+  toDicomTime,
+  toPersonName,
+  toTimezoneOffset,
+} from "@/lib/dicom/format-dicom-values";
+import type { TPhotoContext } from "@/lib/dicom/photo-context";
+import { VL_ENDOSCOPIC_IMAGE_STORAGE, VL_PHOTOGRAPHIC_IMAGE_STORAGE } from "@/lib/dicom/uids";
+
+/** Image Pixel facts derived from the JPEG that will be encapsulated. */
+export type TPixelFacts = { rows: number; columns: number; samplesPerPixel: number; photometric: TPhotometric };
+
+/** SOP Class per Modality: XC → VL Photographic (A.32.4.3.1), ES → VL Endoscopic (A.32.1.3.1). */
+export const SOP_CLASS_BY_MODALITY = { XC: VL_PHOTOGRAPHIC_IMAGE_STORAGE, ES: VL_ENDOSCOPIC_IMAGE_STORAGE } as const;
+
+/** Refuses identifiers that dcmjs would otherwise silently truncate (PS3.5 Table 6.2-1 lengths). */
+const fit = (name: string, value: string, max: number): string => {
+  if (value.length > max) {
+    throw new Error(`${name} is ${value.length} characters long; DICOM allows at most ${max}`);
+  }
+  return value;
+};
+
+const pn = (value: string | undefined): unknown => (value ? [{ Alphabetic: value }] : "");
+
+/** Code Sequence Macro item (PS3.3 Table 8.8-1): Code Value is SH (16); longer codes go in Long Code Value. */
+const codeItem = (code: { code: string; scheme: string; meaning: string }): TNaturalDataset => ({
+  ...(code.code.length > 16 ? { LongCodeValue: code.code } : { CodeValue: code.code }),
+  CodingSchemeDesignator: fit("Coding Scheme Designator", code.scheme, 16),
+  CodeMeaning: code.meaning,
+});
+
+const patientModule = (p: TPhotoContext["patient"]): TNaturalDataset => ({
+  PatientName: pn(toPersonName(p)),
+  PatientID: fit("Patient ID (MRN)", p.mrn, 64),
+  IssuerOfPatientID: fit("Issuer of Patient ID", p.issuer, 64),
+  // Issuer of Patient ID Macro (PS3.3 Table 10-18): only with a universal id; Type "ISO" for an OID.
+  ...(p.issuerOid
+    ? { IssuerOfPatientIDQualifiersSequence: [{ UniversalEntityID: p.issuerOid, UniversalEntityIDType: "ISO" }] }
+    : {}),
+  PatientBirthDate: /^\d{8}$/.test(p.birthDate) ? p.birthDate : "",
+  PatientSex: ["M", "F", "O"].includes(p.sex) ? p.sex : "",
+});
+
+/**
+ * @param context - identifiers and times from the capture flow
+ * @param pixels - Image Pixel facts of the encapsulated JPEG
+ * @param jpegLength - size of the encapsulated JPEG, for Lossy Image Compression Ratio
+ * @returns a naturalized dataset for dcmjs, without Pixel Data
+ * @throws Error when an identifier is longer than its VR allows
+ */
+export const buildPhotoDataset = (context: TPhotoContext, pixels: TPixelFacts, jpegLength: number): TNaturalDataset => {
+  const { encounter, study, series, instance } = context;
+  const now = new Date();
+  const ratio = (pixels.rows * pixels.columns * pixels.samplesPerPixel) / Math.max(jpegLength, 1);
+  return {
+    // SOP Common (C.12.1): UTF-8 because names come from ADT in any script.
+    SpecificCharacterSet: "ISO_IR 192",
+    SOPClassUID: SOP_CLASS_BY_MODALITY[series.modality],
+    SOPInstanceUID: instance.sopInstanceUid,
+    InstanceCreationDate: toDicomDate(now),
+    InstanceCreationTime: toDicomTime(now),
+    TimezoneOffsetFromUTC: toTimezoneOffset(instance.contentDateTime),
+    ...patientModule(context.patient),
+    // General Study (C.7.2.1): no order, so Accession Number is present and empty (Type 2) and no issuer sequence.
+    StudyInstanceUID: study.studyInstanceUid,
+    StudyDate: toDicomDate(study.studyDateTime),
+    StudyTime: toDicomTime(study.studyDateTime),
+    ReferringPhysicianName: pn(encounter.referringPhysician),
+    StudyID: fit("Study ID", study.studyId ?? "", 16),
+    AccessionNumber: "",
+    StudyDescription: study.description,
+    ProcedureCodeSequence: [codeItem(study.procedureCode)],
+    // Patient Study (C.7.2.2): the encounter; Issuer of Admission ID Sequence allows a single item.
+    AdmissionID: fit("Admission ID (visit number)", encounter.visitNumber, 64),
+    IssuerOfAdmissionIDSequence: [{ LocalNamespaceEntityID: encounter.visitIssuer }],
+    // General Series (C.7.3.1).
+    Modality: series.modality,
+    SeriesInstanceUID: series.seriesInstanceUid,
+    SeriesNumber: series.seriesNumber,
+    ...(series.description ? { SeriesDescription: series.description } : {}),
+    OperatorsName: pn(context.operatorName),
+    // General Equipment (C.7.5.1); Institution Name is Type 3, left out rather than sent empty.
+    Manufacturer: context.manufacturer ?? "Encounter Capture",
+    ...(encounter.institutionName ? { InstitutionName: encounter.institutionName } : {}),
+    // General Acquisition (C.7.10.1) and General Image (C.7.6.1); Patient Orientation is 2C, required here.
+    AcquisitionDateTime: toDicomDateTime(instance.contentDateTime),
+    InstanceNumber: instance.instanceNumber,
+    PatientOrientation: "",
+    ContentDate: toDicomDate(instance.contentDateTime),
+    ContentTime: toDicomTime(instance.contentDateTime),
+    // VL Image (C.8.12.1).
+    ImageType: ["ORIGINAL", "PRIMARY"],
+    ImageLaterality: instance.imageLaterality ?? "U",
+    LossyImageCompression: "01",
+    LossyImageCompressionRatio: ratio.toFixed(2),
+    LossyImageCompressionMethod: "ISO_10918_1",
+    // Image Pixel (C.7.6.3), derived from the JPEG itself (PS3.5 §8.2.1).
+    SamplesPerPixel: pixels.samplesPerPixel,
+    PhotometricInterpretation: pixels.photometric,
+    ...(pixels.samplesPerPixel > 1 ? { PlanarConfiguration: 0 } : {}),
+    Rows: pixels.rows,
+    Columns: pixels.columns,
+    BitsAllocated: 8,
+    BitsStored: 8,
+    HighBit: 7,
+    PixelRepresentation: 0,
+    // Acquisition Context (C.7.6.14): Type 2, present with zero items.
+    AcquisitionContextSequence: [],
+  };
+};

@@ -1,0 +1,50 @@
+/**
+ * What the capture flow knows about a photo when it asks for a DICOM object: identifiers from the ADT-fed worklist
+ * (PID, PV1), the study/series/instance UIDs it minted, and the signed-in operator. See README.md for the mapping.
+ */
+export type TPhotoContext = {
+  patient: {
+    /** PID-3.1 → Patient ID (0010,0020). */
+    mrn: string;
+    /** PID-3.4 namespace → Issuer of Patient ID (0010,0021). */
+    issuer: string;
+    /** PID-3.4 universal id (an OID) → Issuer of Patient ID Qualifiers Sequence (0010,0024). */
+    issuerOid?: string | null;
+    familyName: string;
+    givenName: string;
+    middleName: string;
+    suffix: string;
+    prefix: string;
+    /** YYYYMMDD or "". */
+    birthDate: string;
+    /** M, F, O or "". */
+    sex: string;
+  };
+  encounter: {
+    /** PV1-19 (else PID-18) → Admission ID (0038,0010). */
+    visitNumber: string;
+    /** → Local Namespace Entity ID in Issuer of Admission ID Sequence (0038,0014). */
+    visitIssuer: string;
+    institutionName: string;
+    /** DICOM PN, e.g. "Attending^Anna". */
+    referringPhysician?: string;
+  };
+  study: {
+    studyInstanceUid: string;
+    studyDateTime: Date;
+    description: string;
+    procedureCode: { code: string; scheme: string; meaning: string };
+    studyId?: string;
+  };
+  series: { seriesInstanceUid: string; seriesNumber: number; modality: "XC" | "ES"; description?: string };
+  instance: {
+    sopInstanceUid: string;
+    instanceNumber: number;
+    contentDateTime: Date;
+    imageLaterality?: "R" | "L" | "U" | "B";
+  };
+  /** DICOM PN, e.g. "Clinician^Derm". */
+  operatorName: string;
+  /** Defaults to "Encounter Capture". */
+  manufacturer?: string;
+};

@@ -1,0 +1,121 @@
+/**
+ * Writes a DICOM file whose Pixel Data is one encapsulated JPEG, fast: dcmjs serializes the File Meta and the
+ * dataset without Pixel Data, and the encapsulated Pixel Data element is appended by hand (a generic dcmjs write of
+ * a multi-megabyte fragment costs several times a file copy).
+ *
+ * Encapsulation (PS3.5 §A.4): (7FE0,0010) OB with undefined length, a Basic Offset Table item with zero length
+ * (allowed for a single frame, §A.4 Table A.4-1), one fragment item holding the whole JPEG padded to even length
+ * with 0x00 (items have even length, PS3.5 §7.5 and §A.4), then the Sequence Delimitation Item (FFFE,E0DD).
+ * Pixel Data is the last element because (7FE0,0010) sorts after every tag we write (PS3.5 §7.1: ascending order).
+ *
+ * The file is written to `outPath + ".tmp"` with O_DSYNC (durable when the write returns, like write + fdatasync),
+ * renamed over `outPath` and the directory fsync'ed, so a crash leaves either no file or the complete file under
+ * `outPath`. SHA-256 is computed over the buffers being written, while the write runs, not by reading back.
+ */
+import { createHash } from "node:crypto";
+import { constants } from "node:fs";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import dcmjs, { type TNaturalDataset } from "dcmjs";
+
+const { DicomDict, DicomMetaDictionary } = dcmjs.data;
+
+const PIXEL_DATA_TAG = "7FE00010";
+const UNDEFINED_LENGTH = 0xffffffff;
+
+/** Tag (gggg,eeee) + 32-bit length, as written for items and delimiters (PS3.5 §7.5). */
+const itemHeader = (element: number, length: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(0xfffe, 0);
+  b.writeUInt16LE(element, 2);
+  b.writeUInt32LE(length, 4);
+  return b;
+};
+
+/** The Pixel Data element header (explicit VR OB, 2 reserved bytes, undefined length) + empty BOT + item header. */
+const pixelDataPrefix = (fragmentLength: number): Buffer => {
+  const element = Buffer.alloc(12);
+  element.writeUInt16LE(0x7fe0, 0);
+  element.writeUInt16LE(0x0010, 2);
+  element.write("OB", 4, "latin1");
+  element.writeUInt32LE(UNDEFINED_LENGTH, 8);
+  return Buffer.concat([element, itemHeader(0xe000, 0), itemHeader(0xe000, fragmentLength)]);
+};
+
+const writeAll = async (fh: FileHandle, buffers: Buffer[]): Promise<void> => {
+  let rest = buffers.filter((b) => b.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await fh.writev(rest);
+    while (rest.length > 0 && bytesWritten >= (rest[0] as Buffer).length) {
+      bytesWritten -= (rest[0] as Buffer).length;
+      rest = rest.slice(1);
+    }
+    if (rest.length > 0 && bytesWritten > 0) {
+      rest = [(rest[0] as Buffer).subarray(bytesWritten), ...rest.slice(1)];
+    }
+  }
+};
+
+const fsyncDirectory = async (dir: string): Promise<void> => {
+  const dh = await open(dir, "r");
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+};
+
+/**
+ * @param args.outPath - final path; a sibling `.tmp` file is used while writing
+ * @param args.meta - naturalized File Meta Information (group 0002) without the group length
+ * @param args.dataset - naturalized dataset without Pixel Data
+ * @param args.fragment - the complete JPEG to encapsulate as one fragment, possibly as several slices (written with
+ *   one writev, without concatenating them)
+ * @returns size of the file and the hex SHA-256 of its bytes
+ */
+export const writeEncapsulatedFile = async (args: {
+  outPath: string;
+  meta: TNaturalDataset;
+  dataset: TNaturalDataset;
+  fragment: Buffer[];
+}): Promise<{ size: number; sha256: string }> => {
+  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(args.meta));
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(args.dataset);
+  if (PIXEL_DATA_TAG in dict.dict) {
+    throw new Error("writeEncapsulatedFile: the dataset must not contain PixelData");
+  }
+  const fragmentLength = args.fragment.reduce((n, b) => n + b.length, 0);
+  const padded = fragmentLength + (fragmentLength % 2);
+  if (padded >= UNDEFINED_LENGTH) {
+    throw new Error("writeEncapsulatedFile: fragment exceeds the 32-bit item length");
+  }
+  const buffers = [
+    Buffer.concat([Buffer.from(dict.write()), pixelDataPrefix(padded)]),
+    ...args.fragment,
+    Buffer.concat([Buffer.alloc(padded - fragmentLength), itemHeader(0xe0dd, 0)]),
+  ];
+  const tmpPath = `${args.outPath}.tmp`;
+  // O_DSYNC: each write returns once its data and the metadata needed to read it back are on stable storage, like
+  // write + fdatasync (POSIX open(2)).
+  const fh = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC, 0o644);
+  const hash = createHash("sha256");
+  let size = 0;
+  try {
+    // The O_DSYNC write runs on libuv's thread pool while this thread hashes the same (read-only) buffers; a
+    // write-then-fsync chain would only issue the fsync after hashing, when this thread is free again.
+    const durable = writeAll(fh, buffers);
+    for (const b of buffers) {
+      hash.update(b);
+      size += b.length;
+    }
+    await durable;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  await rename(tmpPath, args.outPath);
+  await fsyncDirectory(path.dirname(args.outPath));
+  return { size, sha256: hash.digest("hex") };
+};
