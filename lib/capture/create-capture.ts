@@ -14,6 +14,7 @@ import type { TSessionUser } from "../auth/roles";
 import { canSeeAllDepartments } from "../auth/roles";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { AppError } from "../errors";
+import { PhotoInputError } from "../dicom/photo-errors";
 import { createUid } from "../dicom/uids";
 import { wrapPhoto } from "../dicom/wrap-photo";
 import { enqueueDeliveries } from "../forwarding/enqueue-deliveries";
@@ -82,12 +83,11 @@ export const createCapture = async (
         });
         made.push({ sopInstanceUid, relPath, file, result });
       } catch (error) {
+        if (!(error instanceof PhotoInputError)) {
+          throw error;
+        }
         const name = file.originalName || `file ${index + 1}`;
-        const code = (error as { code?: string }).code;
-        throw new AppError(
-          code === "too-large" ? "too_large" : "unsupported_media",
-          `${name}: ${(error as Error).message}`,
-        );
+        throw new AppError(error.code === "too-large" ? "too_large" : "unsupported_media", `${name}: ${error.message}`);
       }
     }
   } catch (error) {
