@@ -1,0 +1,107 @@
+/**
+ * Claiming delivery jobs with a lease, safely across processes on SQLite and PostgreSQL alike.
+ *
+ * A job is due when it is `queued` with nextAttemptAt ≤ now, or `sending` with an expired lease (its forwarder
+ * crashed or lost the database). Each candidate is taken with a compare-and-set: one `UPDATE … WHERE id = ? AND
+ * status = <seen> AND …` whose affected-row count is 1 only for the claimer that got there first (Prisma's
+ * updateMany compiles to exactly that statement; on PostgreSQL the loser's UPDATE re-checks the WHERE after the
+ * winner commits and matches nothing). No raw SQL, so SQLite's adapter-specific DateTime format never matters.
+ */
+import type { TDb } from "../db";
+
+export type TClaimedJob = {
+  id: string;
+  attempts: number;
+  createdAt: Date;
+  /** True when the job was taken over from a forwarder whose lease had expired. */
+  reclaimed: boolean;
+  instance: {
+    id: string;
+    sopInstanceUid: string;
+    sopClassUid: string;
+    /** Relative to DATA_DIR. */
+    filePath: string;
+    size: number;
+    sha256: string;
+    series: { study: { id: string; patientId: string } };
+  };
+  destination: { id: string; name: string; url: string };
+};
+
+export type TClaimOptions = {
+  /** Identifies this forwarder in DeliveryJob.lockedBy. */
+  workerId: string;
+  /** At most this many jobs. */
+  limit: number;
+  /** Lease length, ms: the job is re-claimable by anyone once it expires. */
+  leaseMs: number;
+  now?: Date;
+};
+
+const CLAIMED_JOB_SELECT = {
+  id: true,
+  attempts: true,
+  createdAt: true,
+  instance: {
+    select: {
+      id: true,
+      sopInstanceUid: true,
+      sopClassUid: true,
+      filePath: true,
+      size: true,
+      sha256: true,
+      series: { select: { study: { select: { id: true, patientId: true } } } },
+    },
+  },
+  destination: { select: { id: true, name: true, url: true } },
+} as const;
+
+/**
+ * Claim up to `limit` due jobs for enabled destinations, oldest due first, and mark them `sending` under this
+ * worker's lease.
+ * @param db - database client
+ * @param options - worker id, limit, lease length, clock
+ * @returns the jobs this worker now owns, with what is needed to send them
+ */
+export const claimNextJobs = async (db: TDb, { workerId, limit, leaseMs, now = new Date() }: TClaimOptions): Promise<TClaimedJob[]> => {
+  if (limit <= 0) {
+    return [];
+  }
+  const candidates = await db.deliveryJob.findMany({
+    where: {
+      destination: { enabled: true },
+      OR: [
+        { status: "queued", nextAttemptAt: { lte: now } },
+        { status: "sending", leaseUntil: { lt: now } },
+      ],
+    },
+    orderBy: { nextAttemptAt: "asc" },
+    // Ask for more than needed: other forwarders may win some of them.
+    take: limit * 2,
+    select: { id: true, status: true, lockedBy: true },
+  });
+  const leaseUntil = new Date(now.getTime() + leaseMs);
+  const claimed = new Map<string, boolean>();
+  for (const c of candidates) {
+    if (claimed.size >= limit) {
+      break;
+    }
+    const where =
+      c.status === "queued"
+        ? { id: c.id, status: "queued", nextAttemptAt: { lte: now } }
+        : { id: c.id, status: "sending", lockedBy: c.lockedBy, leaseUntil: { lt: now } };
+    const { count } = await db.deliveryJob.updateMany({ where, data: { status: "sending", lockedBy: workerId, leaseUntil } });
+    if (count === 1) {
+      claimed.set(c.id, c.status === "sending");
+    }
+  }
+  if (claimed.size === 0) {
+    return [];
+  }
+  const rows = await db.deliveryJob.findMany({
+    where: { id: { in: [...claimed.keys()] }, lockedBy: workerId, status: "sending" },
+    select: CLAIMED_JOB_SELECT,
+  });
+
+  return rows.map((r) => ({ ...r, reclaimed: claimed.get(r.id) ?? false }));
+};

@@ -1,0 +1,135 @@
+/**
+ * One delivery attempt for a group of claimed jobs bound for the same destination: check each file against the
+ * SHA-256 recorded at capture, send the good ones in one STOW-RS request, classify each instance's result and
+ * record it. Every attempt reads the file again from DATA_DIR, so every retry sends the same bytes under the
+ * same SOP Instance UID (reliability-matrix.md §2.2); a file that no longer matches its digest is never sent.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import type http from "node:http";
+import path from "node:path";
+import type { TDb } from "../db";
+import type { createLogger } from "../logger";
+import type { TClaimedJob } from "./claim-next-jobs";
+import { classifyResult, type TDeliveryOutcome } from "./classify-result";
+import { completeJob, type TCompletion } from "./complete-job";
+import { decideRetry, type TRetryPolicy } from "./retry-policy";
+import { stowInstances } from "./stow-rs-client";
+
+export type TDeliverContext = {
+  db: TDb;
+  dataDir: string;
+  workerId: string;
+  /** STOW-RS inactivity timeout, ms. */
+  timeoutMs: number;
+  retryPolicy: TRetryPolicy;
+  log: ReturnType<typeof createLogger>;
+  agent?: http.Agent;
+  now?: () => Date;
+};
+
+const sha256File = async (file: string): Promise<string> => {
+  const hash = crypto.createHash("sha256");
+  for await (const chunk of fs.createReadStream(file)) {
+    hash.update(chunk as Buffer);
+  }
+
+  return hash.digest("hex");
+};
+
+/** Resolve and verify the job's file; an outcome instead of a path when it must not be sent. */
+const checkLocalFile = async (job: TClaimedJob, dataDir: string): Promise<string | TDeliveryOutcome> => {
+  const root = path.resolve(dataDir);
+  const file = path.resolve(root, job.instance.filePath);
+  if (!file.startsWith(root + path.sep)) {
+    return { kind: "permanent", detail: "local file path is outside DATA_DIR" };
+  }
+  try {
+    const digest = await sha256File(file);
+    if (digest !== job.instance.sha256.toLowerCase()) {
+      return { kind: "permanent", detail: "local file corrupted (SHA-256 differs from the one recorded at capture)" };
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+    // A missing file will not come back; anything else (EIO, EACCES, a stale mount) may pass.
+    return code === "ENOENT"
+      ? { kind: "permanent", detail: "local file missing" }
+      : { kind: "transient", detail: `cannot read local file (${code})` };
+  }
+
+  return file;
+};
+
+const toCompletion = (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliverContext, now: Date): TCompletion => {
+  if (outcome.kind === "stored") {
+    return { kind: "stored", detail: outcome.detail, warning: outcome.warning };
+  }
+  if (outcome.kind === "permanent") {
+    return { kind: "failed", error: outcome.detail };
+  }
+  const decision = decideRetry({ createdAt: job.createdAt, attempts: job.attempts + 1 }, now, ctx.retryPolicy);
+  if (decision.kind === "give-up") {
+    return { kind: "failed", error: `gave up after ${job.attempts + 1} attempts (retry horizon reached): ${outcome.detail}` };
+  }
+
+  return { kind: "rescheduled", error: outcome.detail, nextAttemptAt: decision.nextAttemptAt };
+};
+
+const record = async (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliverContext): Promise<void> => {
+  const completion = toCompletion(job, outcome, ctx, ctx.now?.() ?? new Date());
+  const fields = { jobId: job.id, sopInstanceUid: job.instance.sopInstanceUid, attempt: job.attempts + 1 };
+  const applied = await completeJob(ctx.db, { job, workerId: ctx.workerId, completion, now: ctx.now?.() });
+  if (!applied) {
+    ctx.log.warn("lease lost before completion; result dropped", { ...fields, outcome: outcome.kind });
+  } else if (completion.kind === "stored") {
+    ctx.log.info("delivery stored", { ...fields, detail: completion.detail });
+  } else if (completion.kind === "failed") {
+    ctx.log.error("delivery failed", { ...fields, error: completion.error });
+  } else {
+    ctx.log.warn("delivery will be retried", { ...fields, error: completion.error, nextAttemptAt: completion.nextAttemptAt.toISOString() });
+  }
+};
+
+/**
+ * Deliver jobs that share one destination, then complete each of them.
+ * @param jobs - claimed jobs, all for jobs[0].destination
+ * @param ctx - database, DATA_DIR, worker id, timeout, retry policy, logger
+ */
+export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext): Promise<void> => {
+  const sendable: { job: TClaimedJob; file: string }[] = [];
+  for (const job of jobs) {
+    const checked = await checkLocalFile(job, ctx.dataDir);
+    if (typeof checked === "string") {
+      sendable.push({ job, file: checked });
+    } else {
+      await record(job, checked, ctx);
+    }
+  }
+  const first = sendable[0];
+  if (!first) {
+    return;
+  }
+  let outcomes: TDeliveryOutcome[];
+  try {
+    const results = await stowInstances({
+      baseUrl: first.job.destination.url,
+      files: sendable.map(({ job, file }) => ({ path: file, sopInstanceUid: job.instance.sopInstanceUid, sopClassUid: job.instance.sopClassUid })),
+      timeoutMs: ctx.timeoutMs,
+      agent: ctx.agent,
+    });
+    outcomes = results.map(classifyResult);
+  } catch (err) {
+    // Nothing was sent: the destination URL is unusable (configuration: permanent), or a file vanished between
+    // the check and the request (the next attempt's check will say what happened to it).
+    // Only the error code goes into lastError: messages may carry file paths.
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    const outcome: TDeliveryOutcome =
+      code === "ERR_INVALID_URL"
+        ? { kind: "permanent", detail: "destination URL is not a valid URL" }
+        : { kind: "transient", detail: `request not sent (${code})` };
+    outcomes = sendable.map(() => outcome);
+  }
+  for (const [i, { job }] of sendable.entries()) {
+    await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
+  }
+};

@@ -1,0 +1,112 @@
+/**
+ * Forwarder process entry (`npx tsx lib/workers/forwarder.ts`): environment → database → heartbeat →
+ * forwarding loop. SIGTERM / SIGINT stop claiming, let the in-flight sends finish and be recorded, then exit 0.
+ * A job that was being sent when the process died (SIGKILL, power loss) keeps its lease until it expires and is
+ * then claimed again by this or another forwarder; nothing else needs recovering at start.
+ *
+ * Tuning variables (all optional; milliseconds unless stated):
+ * FORWARDER_POLL_MS (250), FORWARDER_LEASE_MS (120000), FORWARDER_TIMEOUT_MS (60000),
+ * FORWARDER_RETRY_BASE_MS (10000), FORWARDER_RETRY_CAP_MS (900000), FORWARDER_RETRY_HORIZON_MS (86400000),
+ * FORWARDER_BATCH_SIZE (8), FORWARDER_CONCURRENCY (2).
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { getDb, prepareDb } from "../db";
+import { getEnv } from "../env";
+import { runForwarder, type TForwarderOptions } from "../forwarding/run-forwarder";
+import { createLogger } from "../logger";
+import { startHeartbeat } from "./heartbeat";
+
+const ms = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().positive().optional());
+
+const ZForwarderEnvSchema = z.object({
+  FORWARDER_POLL_MS: ms,
+  FORWARDER_LEASE_MS: ms,
+  FORWARDER_TIMEOUT_MS: ms,
+  FORWARDER_RETRY_BASE_MS: ms,
+  FORWARDER_RETRY_CAP_MS: ms,
+  FORWARDER_RETRY_HORIZON_MS: ms,
+  FORWARDER_BATCH_SIZE: ms,
+  FORWARDER_CONCURRENCY: ms,
+});
+
+/** Forwarder tuning from the environment (lib/env.ts holds the app-wide variables). */
+const readForwarderEnv = (source: NodeJS.ProcessEnv = process.env): Omit<TForwarderOptions, "db" | "dataDir"> => {
+  const parsed = ZForwarderEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid forwarder configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const retryPolicy = Object.fromEntries(
+    Object.entries({ baseMs: e.FORWARDER_RETRY_BASE_MS, capMs: e.FORWARDER_RETRY_CAP_MS, horizonMs: e.FORWARDER_RETRY_HORIZON_MS }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+
+  return {
+    pollMs: e.FORWARDER_POLL_MS,
+    leaseMs: e.FORWARDER_LEASE_MS,
+    timeoutMs: e.FORWARDER_TIMEOUT_MS,
+    batchSize: e.FORWARDER_BATCH_SIZE,
+    concurrency: e.FORWARDER_CONCURRENCY,
+    retryPolicy,
+  };
+};
+
+export type TRunningForwarder = { workerId: string; stop: () => Promise<void> };
+
+/**
+ * Start the heartbeat and the forwarding loop in this process (the entry point uses it; so do in-process tests).
+ * @param options - database, DATA_DIR and loop tuning
+ * @returns stop(): drain the loop, then remove the heartbeat
+ */
+export const startForwarder = async (options: TForwarderOptions): Promise<TRunningForwarder> => {
+  const stopHeartbeat = await startHeartbeat(options.db, "forwarder");
+  const forwarder = runForwarder(options);
+
+  return {
+    workerId: forwarder.workerId,
+    stop: async () => {
+      await forwarder.stop();
+      await stopHeartbeat();
+    },
+  };
+};
+
+const main = async (): Promise<void> => {
+  const log = createLogger("forwarder");
+  const env = getEnv();
+  const db = getDb();
+  await prepareDb(db);
+  const forwarder = await startForwarder({ db, dataDir: env.dataDir, ...readForwarderEnv() });
+  let draining = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (draining) {
+      return;
+    }
+    draining = true;
+    log.info("draining", { signal });
+    forwarder
+      .stop()
+      .then(() => db.$disconnect())
+      .then(
+        () => process.exit(0),
+        (err: Error) => {
+          log.error("shutdown failed", { error: err.message });
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+};
+
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(path.resolve(entry)).href) {
+  main().catch((err: Error) => {
+    createLogger("forwarder").error("forwarder could not start", { error: err.message });
+    process.exit(1);
+  });
+}
