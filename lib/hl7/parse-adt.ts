@@ -1,0 +1,105 @@
+/**
+ * ADT A01/A04/A08 → TAdtEvent. Picks the fields (positions per HL7 v2.5.1 ch. 3, same in v2.3 for everything used
+ * here), then validates with ZAdtEvent; the first zod issue becomes the Hl7Error (101 or 102, with its location).
+ *
+ * Segments: MSH, EVN (optional: MSH-7 stands in for EVN-2), PID (required, first occurrence), PV1 (required, first
+ * occurrence). Others (NK1, AL1, DG1, Z-segments ...) are ignored.
+ */
+import {
+  ADT_FIELD_LOCATION,
+  HL7_NULL,
+  SUPPORTED_ADT_EVENTS,
+  ZAdtEvent,
+  type TAdtEvent,
+  type TAdtEventInput,
+} from "./adt-event";
+import { Hl7Error } from "./hl7-error";
+import type { Hl7Segments } from "./hl7-segments";
+import type { THl7Header } from "./parse-message";
+
+/** HD.1 namespace id of an HD component, else HD.2 universal id (an OID-only authority). */
+const hdName = (segs: Hl7Segments, rep: string | undefined, component: number): string =>
+  segs.component(rep, component, 1) || segs.component(rep, component, 2);
+
+/** XPN (PID-5) or XCN (PV1-7, components shifted by one after the id) → name components. */
+const personName = (segs: Hl7Segments, rep: string | undefined, first: number) => ({
+  family: segs.component(rep, first, 1),
+  given: segs.component(rep, first + 1),
+  middle: segs.component(rep, first + 2),
+  suffix: segs.component(rep, first + 3),
+  prefix: segs.component(rep, first + 4),
+});
+
+/** Identifiers and keys: the HL7 null "" means nothing here. */
+const key = (v: string): string => (v === HL7_NULL ? "" : v);
+
+/** Pick the strings ZAdtEvent validates. */
+const extract = (segs: Hl7Segments, header: THl7Header, event: TAdtEvent["event"]): TAdtEventInput => {
+  const evn = segs.get("EVN");
+  const pid = segs.get("PID");
+  const pv1 = segs.get("PV1");
+  const value = segs.value.bind(segs);
+  const cx = (rep: string | undefined) => ({ id: key(segs.component(rep, 1)), authority: key(hdName(segs, rep, 4)) });
+  const names = segs.repetitions(pid, 5);
+  // XPN.7 name type code: L = legal name.
+  const legalName = names.find((rep) => segs.component(rep, 7) === "L") ?? names[0];
+  const doctor = segs.repetitions(pv1, 7)[0];
+
+  return {
+    event,
+    recordedAt: value(evn, 2) || header.dateTime,
+    facilityCode: key(value(pv1, 3, 4)) || key(header.sendingFacility),
+    identifiers: segs
+      .repetitions(pid, 3)
+      .map((rep) => ({ ...cx(rep), type: key(segs.component(rep, 5)) }))
+      .filter((id) => id.id !== ""),
+    name: personName(segs, legalName, 1),
+    birthDate: value(pid, 7),
+    sex: value(pid, 8),
+    accountNumber: cx(segs.repetitions(pid, 18)[0]),
+    patientClass: value(pv1, 2),
+    location: {
+      pointOfCare: value(pv1, 3, 1),
+      room: value(pv1, 3, 2),
+      bed: value(pv1, 3, 3),
+      facility: value(pv1, 3, 4),
+    },
+    attendingDoctor: { id: segs.component(doctor, 1), ...personName(segs, doctor, 2) },
+    visitNumber: cx(segs.repetitions(pv1, 19)[0]),
+    admittedAt: value(pv1, 44),
+    dischargedAt: value(pv1, 45),
+  };
+};
+
+const isSupportedEvent = (event: string): event is TAdtEvent["event"] =>
+  (SUPPORTED_ADT_EVENTS as readonly string[]).includes(event);
+
+/**
+ * Parse an ADT message whose header has been checked.
+ * @param segs - the split message
+ * @param header - its MSH
+ * @throws Hl7Error - 201 unsupported event (AR), 100 missing PID/PV1, 101/102 from validation (AE)
+ */
+export const parseAdt = (segs: Hl7Segments, header: THl7Header): TAdtEvent => {
+  // MSH-9.2; v2.3 senders sometimes leave it empty and put the event only in EVN-1.
+  const event = header.triggerEvent || segs.value(segs.get("EVN"), 1);
+  if (!isSupportedEvent(event)) {
+    throw new Hl7Error(201, "MSH^1^9^1^2", "MSH-9.2 trigger event is not supported (A01, A04, A08)", "AR");
+  }
+  for (const id of ["PID", "PV1"]) {
+    if (!segs.get(id)) {
+      throw new Hl7Error(100, `${id}^1`, `required segment ${id} is missing`);
+    }
+  }
+  const input = extract(segs, header, event);
+  const parsed = ZAdtEvent.safeParse(input);
+  if (parsed.success) {
+    return parsed.data;
+  }
+  const issue = parsed.error.issues[0]!;
+  const key = issue.path[0] as keyof TAdtEventInput;
+  const location = key === "recordedAt" && !segs.value(segs.get("EVN"), 2) ? "MSH^1^7" : ADT_FIELD_LOCATION[key];
+  const required = (issue as { params?: { hl7?: number } }).params?.hl7 === 101 || issue.code === "too_small";
+
+  throw new Hl7Error(required ? 101 : 102, location ?? "", issue.message);
+};
