@@ -1,0 +1,159 @@
+/**
+ * One inbound HL7 message → stored, applied, acknowledged (the MLLP server's `handle`).
+ *
+ * Order of work (reliability-matrix §1.2, §1.3):
+ * 1. Parse (never throws). The body hash is SHA-256 over the frame payload without trailing CR/LF (senders differ
+ *    in terminating the last segment; mllp_send strips it).
+ * 2. Look up (sendingFacility = MSH-4 HD.1, MSH-10): one indexed read.
+ *    - processed + same hash → a true duplicate (the sender missed our ACK): resend the stored ACK, apply nothing.
+ *    - processed + other hash → the control id was reused for different content: AE 207, kept apart (rejected).
+ *    - error/rejected → an earlier attempt failed: process again, overwriting that row.
+ * 3. Refused by the parser (AE/AR with ERR): stored in its own write, answered.
+ * 4. Otherwise ONE interactive transaction: apply the event, write the Hl7Message row (with the ACK it will get) and
+ *    the audit event. AA is returned only after that commit.
+ * 5. The transaction fails: an Hl7Error from the worklist (e.g. visit of another patient) → AE with it, stored; a
+ *    database error → the stored ACK if a concurrent copy of the same message committed meanwhile, else AE 207
+ *    "please resend" (never AA), stored best-effort.
+ * Logs carry control ids, row ids and codes only.
+ */
+import crypto from "node:crypto";
+import type { TDb } from "../db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { createLogger } from "../logger";
+import { applyAdtEvent } from "../worklist/apply-adt-event";
+import type { TAdtEvent } from "./adt-event";
+import { buildAck } from "./build-ack";
+import { Hl7Error } from "./hl7-error";
+import { errorCode, hl7MessageRow, saveHl7Message, type TPreviousMessage } from "./hl7-message-row";
+import { parseMessage, type THl7Header, type TParsedMessage } from "./parse-message";
+import { refuseMessage, type TInbound } from "./refuse-message";
+
+const log = createLogger("hl7");
+
+export type TInboundContext = {
+  /** Audit source, e.g. "mllp:10.1.2.3". */
+  source?: string;
+};
+
+/** SHA-256 (hex) of the payload without trailing segment terminators. */
+const bodyHash = (raw: Buffer): string => {
+  let end = raw.length;
+  while (end > 0 && (raw[end - 1] === 0x0d || raw[end - 1] === 0x0a)) {
+    end -= 1;
+  }
+
+  return crypto.createHash("sha256").update(raw.subarray(0, end)).digest("hex");
+};
+
+/** The row already stored for this message's key; undefined when it has no MSH-10. */
+const findPrevious = async (db: TDb, parsed: TParsedMessage): Promise<TPreviousMessage | null | undefined> => {
+  const h = parsed.header;
+  if (!h?.controlId) {
+    return undefined;
+  }
+
+  return db.hl7Message.findUnique({
+    where: { sendingFacility_controlId: { sendingFacility: h.sendingFacility, controlId: h.controlId } },
+    select: { id: true, status: true, bodyHash: true, ack: true },
+  });
+};
+
+/** Apply and record in one transaction; resolves after the commit with the ACK text. */
+const commit = async (
+  db: TDb,
+  inbound: TInbound & { header: THl7Header; adt: TAdtEvent },
+  previous: TPreviousMessage | null | undefined,
+): Promise<string> => {
+  const { header, adt } = inbound;
+  const done = await db.$transaction(async (tx) => {
+    const result = await applyAdtEvent(tx, adt);
+    const text = result.applied ? undefined : "older than the encounter's last event; not applied";
+    const ack = buildAck({ header, code: "AA", text });
+    const row = hl7MessageRow(inbound.parsed, inbound.bodyHash, header.controlId, {
+      status: "processed",
+      ackCode: "AA",
+      ack,
+      error: "",
+      patientId: result.patientId,
+    });
+    const id = await saveHl7Message(tx, previous, row);
+    const outcome = result.applied ? "applied" : "out of order, not applied";
+    await recordAuditEvent(tx, {
+      action: "hl7.received",
+      patientId: result.patientId,
+      subject: id,
+      detail: `ADT^${adt.event} ${outcome}; encounter ${result.encounterId}`,
+      source: inbound.source,
+    });
+
+    return { ack, id, applied: result.applied };
+  });
+  const fields = { messageId: done.id, controlId: header.controlId, event: adt.event };
+  if (done.applied) {
+    log.info("message applied", fields);
+  } else {
+    log.warn("out-of-order event not applied", fields);
+  }
+
+  return done.ack;
+};
+
+/** AE 207 for a database failure (the sender should resend as is). */
+const databaseError = (error: unknown, controlId: string | undefined): Hl7Error => {
+  log.error("database error; answering AE", { controlId, error: errorCode(error) });
+
+  return new Hl7Error(207, "", `database error (${errorCode(error)}); please resend`);
+};
+
+/**
+ * Store, apply and acknowledge one inbound message. Message and database problems become AE/AR ACKs; it rejects
+ * only on a programming error (the server then closes the connection without an ACK).
+ * @param db - database client
+ * @param raw - frame payload (unframed)
+ * @param context - audit source
+ * @returns the ACK payload (unframed), encoded like the inbound message
+ */
+export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundContext = {}): Promise<Buffer> => {
+  const parsed = parseMessage(raw);
+  const inbound: TInbound = {
+    parsed,
+    bodyHash: bodyHash(raw),
+    source: context.source,
+  };
+  const encode = (ack: string): Buffer => Buffer.from(ack, parsed.encoding);
+  const { header, adt } = parsed;
+  let previous: TPreviousMessage | null | undefined;
+  try {
+    previous = await findPrevious(db, parsed);
+  } catch (error) {
+    return encode(await refuseMessage(db, inbound, databaseError(error, header?.controlId), undefined));
+  }
+  if (previous?.status === "processed") {
+    if (previous.bodyHash === inbound.bodyHash) {
+      log.info("duplicate message; stored ACK resent", { messageId: previous.id, controlId: header?.controlId });
+
+      return encode(previous.ack);
+    }
+    const reused = new Hl7Error(207, "MSH^1^10", "duplicate MSH-10 control id with different content");
+
+    return encode(await refuseMessage(db, inbound, reused, previous));
+  }
+  if (parsed.error || !header || !adt) {
+    const error = parsed.error ?? new Hl7Error(207, "", "no event could be read");
+
+    return encode(await refuseMessage(db, inbound, error, previous));
+  }
+  try {
+    return encode(await commit(db, { ...inbound, header, adt }, previous));
+  } catch (error) {
+    if (error instanceof Hl7Error) {
+      return encode(await refuseMessage(db, inbound, error, previous));
+    }
+    const now = await findPrevious(db, parsed).catch(() => undefined);
+    if (now?.status === "processed" && now.bodyHash === inbound.bodyHash) {
+      return encode(now.ack);
+    }
+
+    return encode(await refuseMessage(db, inbound, databaseError(error, header.controlId), now ?? previous));
+  }
+};
