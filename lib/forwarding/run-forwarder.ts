@@ -39,7 +39,7 @@ export type TForwarderOptions = {
   maxInstancesPerRequest?: number;
   /** Parallel STOW-RS requests (2, reliability-matrix.md §2.4). */
   concurrency?: number;
-  /** Lease on claimed jobs, ms (2 min). */
+  /** Lease on claimed jobs, ms (30 s; renewed every third of it while a send runs, so a crashed forwarder's jobs come back within 30 s). */
   leaseMs?: number;
   /** STOW-RS inactivity timeout, ms (60 s). */
   timeoutMs?: number;
@@ -79,7 +79,7 @@ const runLimited = async (tasks: (() => Promise<void>)[], limit: number): Promis
  */
 export const runForwarder = (options: TForwarderOptions): TForwarder => {
   const { db, dataDir, pollMs = 250, batchSize = 8, maxInstancesPerRequest = 4, concurrency = 2 } = options;
-  const { leaseMs = 120_000, timeoutMs = 60_000, agent } = options;
+  const { leaseMs = 30_000, timeoutMs = 60_000, agent } = options;
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString("hex")}`;
   const retryPolicy: TRetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
   const log = createLogger("forwarder");

@@ -5,7 +5,7 @@
  * then claimed again by this or another forwarder; nothing else needs recovering at start.
  *
  * Tuning variables (all optional; milliseconds unless stated):
- * FORWARDER_POLL_MS (250), FORWARDER_LEASE_MS (120000), FORWARDER_TIMEOUT_MS (60000),
+ * FORWARDER_POLL_MS (250), FORWARDER_LEASE_MS (30000), FORWARDER_TIMEOUT_MS (60000),
  * FORWARDER_RETRY_BASE_MS (10000), FORWARDER_RETRY_CAP_MS (900000), FORWARDER_RETRY_HORIZON_MS (86400000),
  * FORWARDER_BATCH_SIZE (8), FORWARDER_CONCURRENCY (2).
  */
