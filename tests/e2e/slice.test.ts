@@ -19,12 +19,17 @@ const SHOTS = path.resolve("test-output/screenshots");
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 const today = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
+const hl7Fields = (segment: string, values: Record<number, string>): string => {
+  const last = Math.max(...Object.keys(values).map(Number));
+  return [segment, ...Array.from({ length: last }, (_, i) => values[i + 1] ?? "")].join("|");
+};
 const adt = (event: string, control: string, mrn: string, visit: string, name: string, poc: string): string =>
   [
-    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${today()}||ADT^${event}^ADT_A01|${control}|P|2.5.1|||AL|NE||UNICODE UTF-8`,
+    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${today()}||ADT^${event}^ADT_A01|${control}|P|2.5.1|||||UNICODE UTF-8`,
     `EVN|${event}|${today()}`,
     `PID|1||${mrn}^^^GENHOSP^MR||${name}||19800214|F|||1 Main St^^Springfield^^12345||||||||`,
-    `PV1|1|O|${poc}^101^A^GENHOSP||||1234^Attending^Ann^^^Dr|||||||||||${visit}^^^GENHOSP^VN|||||||||||||||||||||||||${today()}`,
+    // PV1-2 class, PV1-3 location, PV1-7 attending, PV1-19 visit number, PV1-44 admit time
+    hl7Fields("PV1", { 1: "1", 2: "O", 3: `${poc}^101^A^GENHOSP`, 7: "1234^Attending^Ann^^^Dr", 19: `${visit}^^^GENHOSP^VN`, 44: today() }),
   ].join("\r") + "\r";
 
 const sendAdt = (port: number, message: string): string => {
