@@ -2,8 +2,7 @@ import { getPageUser } from "@/lib/auth/get-page-user";
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { getDb } from "@/lib/db";
 import { findEncounters } from "@/lib/worklist/find-encounters";
-import { WorklistSearch } from "@/components/worklist/worklist-search";
-import { EncounterList } from "@/components/worklist/encounter-list";
+import { WorklistView } from "@/components/worklist/worklist-view";
 
 export const metadata = { title: "Worklist – Encounter Capture" };
 
@@ -23,8 +22,7 @@ export default async function WorklistPage({ searchParams }: { searchParams: Pro
   return (
     <main className="mx-auto max-w-5xl px-4 py-6">
       <h1 className="mb-4 text-2xl font-semibold">Worklist</h1>
-      <WorklistSearch initial={q} />
-      <EncounterList encounters={encounters} query={q} />
+      <WorklistView initialQuery={q} initialEncounters={encounters} />
     </main>
   );
 }
