@@ -247,6 +247,9 @@ CREATE UNIQUE INDEX "Patient_mrn_issuer_key" ON "Patient"("mrn", "issuer");
 CREATE INDEX "Encounter_departmentId_status_idx" ON "Encounter"("departmentId", "status");
 
 -- CreateIndex
+CREATE INDEX "Encounter_patientId_idx" ON "Encounter"("patientId");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Encounter_visitNumber_visitIssuer_key" ON "Encounter"("visitNumber", "visitIssuer");
 
 -- CreateIndex
@@ -260,6 +263,9 @@ CREATE UNIQUE INDEX "CatalogItem_departmentId_code_scheme_key" ON "CatalogItem"(
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Study_studyInstanceUid_key" ON "Study"("studyInstanceUid");
+
+-- CreateIndex
+CREATE INDEX "Study_encounterId_idx" ON "Study"("encounterId");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Series_seriesInstanceUid_key" ON "Series"("seriesInstanceUid");
