@@ -14,7 +14,10 @@ export default async function ClinicalLayout({ children }: { children: React.Rea
           <Link href="/worklist" className="mr-auto text-lg font-semibold">Encounter Capture</Link>
           <Link href="/worklist" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Worklist</Link>
           {user.role === "admin" ? (
-            <Link href="/admin/destinations" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Destinations</Link>
+            <>
+              <Link href="/admin/destinations" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Destinations</Link>
+              <Link href="/admin/hl7" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">HL7 log</Link>
+            </>
           ) : null}
           <span className="hidden px-2 text-sm text-white/80 sm:inline" data-testid="signed-in-user">{user.name}</span>
           <SignOutButton />

@@ -13,7 +13,9 @@ export type TAuditAction =
   | "capture.view"
   | "delivery.stored"
   | "delivery.failed"
-  | "hl7.received";
+  | "hl7.received"
+  | "hl7.view"
+  | "hl7.reprocess";
 
 export type TAuditEvent = {
   action: TAuditAction;
