@@ -4,6 +4,8 @@ import { useEffect, useRef, useState } from "react";
 import type { TEncounterSummary } from "@/lib/worklist/find-encounters";
 import { EncounterList } from "./encounter-list";
 
+const REFRESH_MS = 5000;
+
 /**
  * Search as you type (name, MRN or visit number). Results come from GET /api/v1/encounters without a page
  * navigation, so a tap on a patient is never overtaken by a late search; the URL keeps the query for "back".
@@ -13,6 +15,13 @@ export function WorklistView({ initialQuery, initialEncounters }: { initialQuery
   const [result, setResult] = useState({ query: initialQuery, encounters: initialEncounters });
   const [error, setError] = useState("");
   const first = useRef(true);
+
+  // New ADT arrivals show up by themselves: refresh every 5 s while the page is visible.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => document.visibilityState === "visible" && setTick((n) => n + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
 
   useEffect(() => {
     if (first.current) {
@@ -36,7 +45,7 @@ export function WorklistView({ initialQuery, initialEncounters }: { initialQuery
       clearTimeout(t);
       controller.abort();
     };
-  }, [value]);
+  }, [value, tick]);
 
   return (
     <>

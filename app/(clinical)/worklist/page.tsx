@@ -1,7 +1,7 @@
 import { getPageUser } from "@/lib/auth/get-page-user";
-import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { getDb } from "@/lib/db";
 import { findEncounters } from "@/lib/worklist/find-encounters";
+import { recordWorklistView } from "@/lib/worklist/record-worklist-view";
 import { WorklistView } from "@/components/worklist/worklist-view";
 
 export const metadata = { title: "Worklist – Encounter Capture" };
@@ -11,13 +11,7 @@ export default async function WorklistPage({ searchParams }: { searchParams: Pro
   const { q = "" } = await searchParams;
   const db = getDb();
   const encounters = await findEncounters(db, user, { q: q.slice(0, 100) });
-  await recordAuditEvent(db, {
-    action: "worklist.search",
-    userId: user.id,
-    subject: `worklist ${encounters.length} encounter(s)`,
-    detail: encounters.map((e) => e.id).join(","),
-    source: "web",
-  });
+  await recordWorklistView(db, user, encounters, "web");
 
   return (
     <main className="mx-auto max-w-5xl px-4 py-6">

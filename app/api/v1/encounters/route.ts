@@ -1,10 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { requireUser } from "@/lib/auth/require-user";
 import { getDb } from "@/lib/db";
 import { handleApiError } from "@/lib/http/handle-api-error";
 import { findEncounters } from "@/lib/worklist/find-encounters";
+import { recordWorklistView } from "@/lib/worklist/record-worklist-view";
 
 export const dynamic = "force-dynamic";
 const ZQuerySchema = z.object({ q: z.string().max(100).optional() });
@@ -16,13 +16,7 @@ export const GET = async (request: NextRequest): Promise<NextResponse> => {
     const { q } = ZQuerySchema.parse({ q: request.nextUrl.searchParams.get("q") ?? undefined });
     const db = getDb();
     const encounters = await findEncounters(db, user, { q });
-    await recordAuditEvent(db, {
-      action: "worklist.search",
-      userId: user.id,
-      subject: `api ${encounters.length} encounter(s)`,
-      detail: encounters.map((e) => e.id).join(","),
-      source: "api",
-    });
+    await recordWorklistView(db, user, encounters, request.headers.get("authorization") ? "api" : "web");
 
     return NextResponse.json(encounters);
   } catch (error) {
