@@ -10,8 +10,10 @@
  * - Back-pressure: a sender that pipelines without waiting for ACKs is paused while its queue is long.
  * - A frame over maxFrameBytes: stop reading at once (nothing more is buffered), finish what was queued before
  *   it, then end the socket.
- * - Idle: no bytes for idleTimeoutMs while nothing is queued → destroy (senders reconnect). TCP keep-alive finds
- *   half-open peers.
+ * - Idle: no complete frame for idleTimeoutMs while nothing is queued or in progress → destroy (senders
+ *   reconnect). Only complete frames and written ACKs count as activity, not single bytes: a sender trickling a
+ *   frame (or garbage) byte by byte is closed too (socket.setTimeout would be reset by every byte). TCP keep-alive
+ *   finds half-open peers.
  * - A peer that closes (or half-closes) stops the reading side; frames received before that are still handled
  *   and ACKed (socket created with allowHalfOpen), then the socket is ended.
  * - Frames still queued when the socket is gone are dropped: they were never ACKed, so the sender resends them.
@@ -34,7 +36,7 @@ export type TMllpServerOptions = {
   handle: (message: Buffer, context: TMllpContext) => Promise<Buffer>;
   /** Largest frame payload accepted; larger closes the connection. Default 1 MiB. */
   maxFrameBytes?: number;
-  /** Close a connection after this long without bytes while idle. Default 15 minutes. */
+  /** Close a connection after this long without a complete frame while idle. Default 15 minutes. */
   idleTimeoutMs?: number;
   /** Further connections are refused (closed at once by node). Default 100. */
   maxConnections?: number;
@@ -56,6 +58,8 @@ type TConnection = {
   draining: Promise<void> | undefined;
   /** No more frames will be read: finish the current message, then end the socket. */
   closing: boolean;
+  /** Restart the idle timer (a frame arrived or an ACK was written). */
+  touch: () => void;
 };
 
 /** Close gracefully (flush the last ACK, send FIN); destroy if the peer has not closed within 5 s. */
@@ -99,6 +103,7 @@ export const createMllpServer = (options: TMllpServerOptions): TMllpServer => {
         return;
       }
       conn.socket.write(frame(ack));
+      conn.touch();
     }
   };
 
@@ -133,17 +138,39 @@ export const createMllpServer = (options: TMllpServerOptions): TMllpServer => {
 
   const onConnection = (socket: net.Socket): void => {
     const context: TMllpContext = { remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0 };
-    const conn: TConnection = { socket, queue: [], draining: undefined, closing: false };
+    let idleTimer: NodeJS.Timeout | undefined;
+    const onIdle = (): void => {
+      if (conn.draining !== undefined || conn.queue.length > 0) {
+        conn.touch();
+
+        return;
+      }
+      log.info("idle connection closed", { remotePort: context.remotePort });
+      socket.destroy();
+    };
+    const conn: TConnection = {
+      socket,
+      queue: [],
+      draining: undefined,
+      closing: false,
+      touch: () => {
+        clearTimeout(idleTimer);
+        if (!socket.destroyed) {
+          idleTimer = setTimeout(onIdle, idleTimeoutMs).unref();
+        }
+      },
+    };
     const framer = new MllpFramer({ maxFrameBytes });
     connections.add(conn);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
-    socket.setTimeout(idleTimeoutMs);
+    conn.touch();
     log.info("connection opened", { remotePort: context.remotePort, connections: connections.size });
 
     socket.on("data", (chunk: Buffer) => {
       const messages = framer.push(chunk);
       if (messages.length > 0) {
+        conn.touch();
         enqueue(conn, messages, context);
       }
       if (framer.overflowed) {
@@ -153,16 +180,11 @@ export const createMllpServer = (options: TMllpServerOptions): TMllpServer => {
     });
     // allowHalfOpen: a sender that half-closes after its last message still gets that message's ACK.
     socket.on("end", () => stopReading(conn, false));
-    socket.on("timeout", () => {
-      if (conn.draining === undefined && conn.queue.length === 0) {
-        log.info("idle connection closed", { remotePort: context.remotePort });
-        socket.destroy();
-      }
-    });
     socket.on("error", (error: NodeJS.ErrnoException) => {
       log.warn("socket error", { code: error.code ?? "", remotePort: context.remotePort });
     });
     socket.on("close", () => {
+      clearTimeout(idleTimer);
       connections.delete(conn);
       conn.closing = true;
       conn.queue.length = 0;

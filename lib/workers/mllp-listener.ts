@@ -1,6 +1,8 @@
 /**
  * The MLLP listener process: `npx tsx lib/workers/mllp-listener.ts`.
  * getEnv → prepareDb → heartbeat "mllp-listener" → MLLP server on MLLP_PORT (MLLP_HOST, default 0.0.0.0).
+ * Limits (optional, positive integers; see lib/hl7/README.md "Transport"): MLLP_IDLE_TIMEOUT_MS (15 min),
+ * MLLP_MAX_CONNECTIONS (100), MLLP_MAX_FRAME_BYTES (1 MiB).
  * SIGTERM/SIGINT: stop accepting, let the message in progress on each connection commit and be ACKed, stop the
  * heartbeat, disconnect Prisma, exit 0. A second signal exits at once (1).
  */
@@ -65,12 +67,39 @@ export const startMllpListener = async (options: TMllpListenerOptions): Promise<
   };
 };
 
+/**
+ * A positive integer from the environment; undefined when unset or empty (the server default applies).
+ * @param name - variable name
+ * @throws Error - set but not a positive integer (a bad configuration fails at start)
+ */
+export const positiveIntFromEnv = (name: string, env: NodeJS.ProcessEnv = process.env): number | undefined => {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") {
+    return undefined;
+  }
+  if (!/^[1-9][0-9]*$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new Error(`${name} must be a positive integer`);
+  }
+
+  return Number(raw);
+};
+
 /** Process entry: configuration from the environment, signal handling, exit codes. */
 const main = async (): Promise<void> => {
   const env = getEnv();
+  const limits = {
+    idleTimeoutMs: positiveIntFromEnv("MLLP_IDLE_TIMEOUT_MS"),
+    maxConnections: positiveIntFromEnv("MLLP_MAX_CONNECTIONS"),
+    maxFrameBytes: positiveIntFromEnv("MLLP_MAX_FRAME_BYTES"),
+  };
   const db = getDb();
   await prepareDb(db);
-  const listener = await startMllpListener({ db, port: env.mllpPort, host: process.env.MLLP_HOST || "0.0.0.0" });
+  const listener = await startMllpListener({
+    db,
+    port: env.mllpPort,
+    host: process.env.MLLP_HOST || "0.0.0.0",
+    ...limits,
+  });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
