@@ -14,8 +14,39 @@
 import { z } from "zod";
 import { parseHl7DateTime } from "./hl7-time";
 
-/** ADT trigger events this receiver applies. Add A02/A03/A11/A40 here when apply-adt-event handles them. */
-export const SUPPORTED_ADT_EVENTS = ["A01", "A04", "A08"] as const;
+/** ADT trigger events this receiver applies (effects: lib/hl7/README.md, "Events"). */
+export const SUPPORTED_ADT_EVENTS = [
+  "A01",
+  "A02",
+  "A03",
+  "A04",
+  "A05",
+  "A06",
+  "A07",
+  "A08",
+  "A11",
+  "A12",
+  "A13",
+  "A28",
+  "A31",
+  "A34",
+  "A35",
+  "A40",
+  "A47",
+] as const;
+
+export type TAdtTrigger = (typeof SUPPORTED_ADT_EVENTS)[number];
+
+/** Person events (ADT_A05 structure): patient only; PV1 is ignored. */
+export const PERSON_EVENTS: readonly TAdtTrigger[] = ["A28", "A31"];
+/** Identity events (ADT_A30 / ADT_A39): MRG required; PV1 is ignored. */
+export const IDENTITY_EVENTS: readonly TAdtTrigger[] = ["A34", "A35", "A40", "A47"];
+/** Cancels: they change the visit's status or location only and never create rows. */
+export const CANCEL_EVENTS: readonly TAdtTrigger[] = ["A11", "A12", "A13"];
+
+/** Whether an event is about a visit (needs PV1 and a visit number). */
+export const isVisitEvent = (event: TAdtTrigger): boolean =>
+  !PERSON_EVENTS.includes(event) && !IDENTITY_EVENTS.includes(event);
 
 /** The HL7 null value: the sender asks the receiver to delete the field's value. */
 export const HL7_NULL = '""';
@@ -39,6 +70,10 @@ const ZName = z.object({
   prefix: z.string(),
 });
 
+const ZCx = z.object({ id: z.string(), authority: z.string() });
+
+const ZLocation = z.object({ pointOfCare: z.string(), room: z.string(), bed: z.string(), facility: z.string() });
+
 const ZIdentifier = z.object({
   /** CX.1 */
   id: z.string().min(1),
@@ -61,11 +96,8 @@ export const ZAdtEvent = z
     facilityCode: z.string().min(1, { message: "no facility in PV1-3.4 or MSH-4", ...required }),
     /** PID-3, every non-empty repetition. */
     identifiers: z.array(ZIdentifier).min(1, { message: "PID-3 patient identifier list is empty", ...required }),
-    /** PID-5 (the legal-name repetition, XPN.7 = L, else the first). */
-    name: ZName.refine((n) => n.family !== "" || n.given !== "", {
-      message: "PID-5 patient name is empty",
-      ...required,
-    }),
+    /** PID-5 (the legal-name repetition, XPN.7 = L, else the first); may be empty only in a cancel. */
+    name: ZName,
     /** PID-7 as YYYYMMDD (DICOM DA); HL7_NULL; "" when absent or less precise than a day (DA needs a day). */
     birthDate: z
       .string()
@@ -77,23 +109,49 @@ export const ZAdtEvent = z
       .refine((v) => v.length <= 1 || v === HL7_NULL, "PID-8 administrative sex must be one letter (table 0001)")
       .transform((v) => v.toUpperCase()),
     /** PID-18 patient account number (CX.1, CX.4 HD.1): the visit number when PV1-19 is empty. */
-    accountNumber: z.object({ id: z.string(), authority: z.string() }),
+    accountNumber: ZCx,
     /** PV1-2 patient class (table 0004: I, O, E ...). */
     patientClass: z.string(),
     /** PV1-3 assigned patient location: PL.1 point of care, .2 room, .3 bed, .4 facility HD.1. */
-    location: z.object({ pointOfCare: z.string(), room: z.string(), bed: z.string(), facility: z.string() }),
+    location: ZLocation,
+    /** PV1-6 prior patient location (PL, same components): where an A12 returns the patient. */
+    priorLocation: ZLocation,
     /** PV1-7 attending doctor (XCN, first repetition): .1 id, .2 family, .3 given, .4 middle, .5 suffix, .6 prefix. */
     attendingDoctor: ZName.extend({ id: z.string() }),
     /** PV1-19 visit number (CX.1, CX.4 HD.1). */
-    visitNumber: z.object({ id: z.string(), authority: z.string() }),
+    visitNumber: ZCx,
     /** PV1-44 admit date/time. */
     admittedAt: hl7DateTime("PV1-44"),
     /** PV1-45 discharge date/time (first repetition). */
     dischargedAt: hl7DateTime("PV1-45"),
+    /** MRG (A34/A35/A40/A47; optional in A06/A07): the identifiers before the change. */
+    prior: z.object({
+      /** MRG-1 prior patient identifier list, every non-empty repetition. */
+      identifiers: z.array(ZIdentifier),
+      /** MRG-3 prior patient account number (CX.1, CX.4 HD.1). */
+      accountNumber: ZCx,
+      /** MRG-5 prior visit number (CX.1, CX.4 HD.1). */
+      visitNumber: ZCx,
+    }),
   })
-  .refine((e) => e.visitNumber.id !== "" || e.accountNumber.id !== "", {
+  .refine((e) => CANCEL_EVENTS.includes(e.event) || e.name.family !== "" || e.name.given !== "", {
+    message: "PID-5 patient name is empty",
+    path: ["name"],
+    ...required,
+  })
+  .refine((e) => !isVisitEvent(e.event) || e.visitNumber.id !== "" || e.accountNumber.id !== "", {
     message: "PV1-19 visit number and PID-18 account number are both empty",
     path: ["visitNumber"],
+    ...required,
+  })
+  .refine((e) => !["A34", "A40", "A47"].includes(e.event) || e.prior.identifiers.length > 0, {
+    message: "MRG-1 prior patient identifier list is empty",
+    path: ["prior", "identifiers"],
+    ...required,
+  })
+  .refine((e) => e.event !== "A35" || e.prior.accountNumber.id !== "", {
+    message: "MRG-3 prior patient account number is empty",
+    path: ["prior", "accountNumber"],
     ...required,
   });
 
@@ -116,8 +174,16 @@ export const ADT_FIELD_LOCATION: Record<keyof TAdtEventInput, string> = {
   accountNumber: "PID^1^18",
   patientClass: "PV1^1^2",
   location: "PV1^1^3",
+  priorLocation: "PV1^1^6",
   attendingDoctor: "PV1^1^7",
   visitNumber: "PV1^1^19",
   admittedAt: "PV1^1^44",
   dischargedAt: "PV1^1^45",
+  prior: "MRG^1^1",
+};
+
+/** ERR-2 locations of nested keys (path[0].path[1]) that differ from their parent's. */
+export const ADT_NESTED_LOCATION: Record<string, string> = {
+  "prior.accountNumber": "MRG^1^3",
+  "prior.visitNumber": "MRG^1^5",
 };

@@ -10,7 +10,9 @@
  *    - error/rejected → an earlier attempt failed: process again, overwriting that row.
  * 3. Refused by the parser (AE/AR with ERR): stored in its own write, answered.
  * 4. Otherwise ONE interactive transaction: apply the event, write the Hl7Message row (with the ACK it will get) and
- *    the audit event. AA is returned only after that commit.
+ *    the audit event. AA is returned only after that commit. MSA-3 carries what was not applied (out of order,
+ *    unknown visit of a cancel, repeated merge). Rows that reference the message (PatientAlias, IdentityChange) are
+ *    written before it, so its id is chosen up front when one is needed (the earlier row's id on a resend).
  * 5. The transaction fails: an Hl7Error from the worklist (e.g. visit of another patient) → AE with it, stored; a
  *    database error → the stored ACK if a concurrent copy of the same message committed meanwhile, else AE 207
  *    "please resend" (never AA), stored best-effort.
@@ -65,9 +67,11 @@ const commit = async (
   previous: TPreviousMessage | null | undefined,
 ): Promise<string> => {
   const { header, adt } = inbound;
+  let newId: string | undefined;
+  const messageId = (): string => previous?.id ?? (newId ??= crypto.randomUUID());
   const done = await db.$transaction(async (tx) => {
-    const result = await applyAdtEvent(tx, adt);
-    const text = result.applied ? undefined : "older than the encounter's last event; not applied";
+    const result = await applyAdtEvent(tx, adt, { messageId });
+    const text = result.notes.join("; ") || undefined;
     const ack = buildAck({ header, code: "AA", text });
     const row = hl7MessageRow(inbound.parsed, inbound.bodyHash, header.controlId, {
       status: "processed",
@@ -76,23 +80,23 @@ const commit = async (
       error: "",
       patientId: result.patientId,
     });
-    const id = await saveHl7Message(tx, previous, row);
-    const outcome = result.applied ? "applied" : "out of order, not applied";
+    const id = await saveHl7Message(tx, previous, newId ? { ...row, id: newId } : row);
+    const outcome = [result.applied ? "applied" : "not applied", ...result.notes].join("; ");
     await recordAuditEvent(tx, {
       action: "hl7.received",
       patientId: result.patientId,
       subject: id,
-      detail: `ADT^${adt.event} ${outcome}; encounter ${result.encounterId}`,
+      detail: `ADT^${adt.event} ${outcome}; encounter ${result.encounterId ?? "-"}`,
       source: inbound.source,
     });
 
-    return { ack, id, applied: result.applied };
+    return { ack, id, applied: result.applied, notes: result.notes };
   });
-  const fields = { messageId: done.id, controlId: header.controlId, event: adt.event };
-  if (done.applied) {
+  const fields = { messageId: done.id, controlId: header.controlId, event: adt.event, notes: done.notes.join("; ") };
+  if (done.notes.length === 0) {
     log.info("message applied", fields);
   } else {
-    log.warn("out-of-order event not applied", fields);
+    log.warn(done.applied ? "message partly applied" : "message not applied", fields);
   }
 
   return done.ack;

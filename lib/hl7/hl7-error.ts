@@ -13,6 +13,7 @@ export const HL7_ERROR_TEXT = {
   200: "Unsupported message type",
   201: "Unsupported event code",
   203: "Unsupported version id",
+  205: "Duplicate key identifier",
   207: "Application internal error",
 } as const;
 

@@ -61,12 +61,12 @@ export const hl7MessageRow = (
  * id. Used inside the event transaction and, for failures, on its own.
  * @param db - client or transaction
  * @param previous - the earlier non-processed row for this key, if any
- * @param row - from hl7MessageRow
+ * @param row - from hl7MessageRow; `id` (only for a new row) when other rows already reference it
  */
 export const saveHl7Message = async (
   db: TDb | TTx,
   previous: TPreviousMessage | null | undefined,
-  row: ReturnType<typeof hl7MessageRow>,
+  row: ReturnType<typeof hl7MessageRow> & { id?: string },
 ): Promise<string> => {
   const saved = previous
     ? await db.hl7Message.update({ where: { id: previous.id }, data: row, select: { id: true } })

@@ -1,13 +1,18 @@
 /**
- * ADT A01/A04/A08 → TAdtEvent. Picks the fields (positions per HL7 v2.5.1 ch. 3, same in v2.3 for everything used
- * here), then validates with ZAdtEvent; the first zod issue becomes the Hl7Error (101 or 102, with its location).
+ * ADT (SUPPORTED_ADT_EVENTS) → TAdtEvent. Picks the fields (positions per HL7 v2.5.1 ch. 3, same in v2.3 for
+ * everything used here), then validates with ZAdtEvent; the first zod issue becomes the Hl7Error (101 or 102, with
+ * its location).
  *
- * Segments: MSH, EVN (optional: MSH-7 stands in for EVN-2), PID (required, first occurrence), PV1 (required, first
- * occurrence). Others (NK1, AL1, DG1, Z-segments ...) are ignored.
+ * Segments: MSH, EVN (optional: MSH-7 stands in for EVN-2), PID (required, first occurrence), PV1 (required for
+ * visit events; ignored by A28/A31/A34/A35/A40/A47), MRG (required for A34/A35/A40/A47, optional in A06/A07; first
+ * occurrence: one merge per message). Others (NK1, AL1, DG1, PD1, Z-segments ...) are ignored.
  */
 import {
   ADT_FIELD_LOCATION,
+  ADT_NESTED_LOCATION,
   HL7_NULL,
+  IDENTITY_EVENTS,
+  isVisitEvent,
   SUPPORTED_ADT_EVENTS,
   ZAdtEvent,
   type TAdtEvent,
@@ -37,9 +42,22 @@ const key = (v: string): string => (v === HL7_NULL ? "" : v);
 const extract = (segs: Hl7Segments, header: THl7Header, event: TAdtEvent["event"]): TAdtEventInput => {
   const evn = segs.get("EVN");
   const pid = segs.get("PID");
-  const pv1 = segs.get("PV1");
+  // PV1 of a person or identity event describes no visit of ours (often "PV1|1|N"): not read.
+  const pv1 = isVisitEvent(event) ? segs.get("PV1") : undefined;
+  const mrg = segs.get("MRG");
   const value = segs.value.bind(segs);
   const cx = (rep: string | undefined) => ({ id: key(segs.component(rep, 1)), authority: key(hdName(segs, rep, 4)) });
+  const identifierList = (segment: typeof pid, position: number) =>
+    segs
+      .repetitions(segment, position)
+      .map((rep) => ({ ...cx(rep), type: key(segs.component(rep, 5)) }))
+      .filter((id) => id.id !== "");
+  const location = (position: number) => ({
+    pointOfCare: value(pv1, position, 1),
+    room: value(pv1, position, 2),
+    bed: value(pv1, position, 3),
+    facility: value(pv1, position, 4),
+  });
   const names = segs.repetitions(pid, 5);
   // XPN.7 name type code: L = legal name.
   const legalName = names.find((rep) => segs.component(rep, 7) === "L") ?? names[0];
@@ -49,25 +67,23 @@ const extract = (segs: Hl7Segments, header: THl7Header, event: TAdtEvent["event"
     event,
     recordedAt: value(evn, 2) || header.dateTime,
     facilityCode: key(value(pv1, 3, 4)) || key(header.sendingFacility),
-    identifiers: segs
-      .repetitions(pid, 3)
-      .map((rep) => ({ ...cx(rep), type: key(segs.component(rep, 5)) }))
-      .filter((id) => id.id !== ""),
+    identifiers: identifierList(pid, 3),
     name: personName(segs, legalName, 1),
     birthDate: value(pid, 7),
     sex: value(pid, 8),
     accountNumber: cx(segs.repetitions(pid, 18)[0]),
     patientClass: value(pv1, 2),
-    location: {
-      pointOfCare: value(pv1, 3, 1),
-      room: value(pv1, 3, 2),
-      bed: value(pv1, 3, 3),
-      facility: value(pv1, 3, 4),
-    },
+    location: location(3),
+    priorLocation: location(6),
     attendingDoctor: { id: segs.component(doctor, 1), ...personName(segs, doctor, 2) },
     visitNumber: cx(segs.repetitions(pv1, 19)[0]),
     admittedAt: value(pv1, 44),
     dischargedAt: value(pv1, 45),
+    prior: {
+      identifiers: identifierList(mrg, 1),
+      accountNumber: cx(segs.repetitions(mrg, 3)[0]),
+      visitNumber: cx(segs.repetitions(mrg, 5)[0]),
+    },
   };
 };
 
@@ -84,9 +100,10 @@ export const parseAdt = (segs: Hl7Segments, header: THl7Header): TAdtEvent => {
   // MSH-9.2; v2.3 senders sometimes leave it empty and put the event only in EVN-1.
   const event = header.triggerEvent || segs.value(segs.get("EVN"), 1);
   if (!isSupportedEvent(event)) {
-    throw new Hl7Error(201, "MSH^1^9^1^2", "MSH-9.2 trigger event is not supported (A01, A04, A08)", "AR");
+    throw new Hl7Error(201, "MSH^1^9^1^2", "MSH-9.2 trigger event is not supported", "AR");
   }
-  for (const id of ["PID", "PV1"]) {
+  const segments = ["PID", ...(isVisitEvent(event) ? ["PV1"] : []), ...(IDENTITY_EVENTS.includes(event) ? ["MRG"] : [])];
+  for (const id of segments) {
     if (!segs.get(id)) {
       throw new Hl7Error(100, `${id}^1`, `required segment ${id} is missing`);
     }
@@ -98,7 +115,9 @@ export const parseAdt = (segs: Hl7Segments, header: THl7Header): TAdtEvent => {
   }
   const issue = parsed.error.issues[0]!;
   const key = issue.path[0] as keyof TAdtEventInput;
-  const location = key === "recordedAt" && !segs.value(segs.get("EVN"), 2) ? "MSH^1^7" : ADT_FIELD_LOCATION[key];
+  const nested = ADT_NESTED_LOCATION[issue.path.slice(0, 2).join(".")];
+  const location =
+    key === "recordedAt" && !segs.value(segs.get("EVN"), 2) ? "MSH^1^7" : (nested ?? ADT_FIELD_LOCATION[key]);
   const required = (issue as { params?: { hl7?: number } }).params?.hl7 === 101 || issue.code === "too_small";
 
   throw new Hl7Error(required ? 101 : 102, location ?? "", issue.message);

@@ -192,7 +192,7 @@ describe("parseMessage: errors carry code, location and ACK", () => {
     ["MSH-9 empty", adt({ type: "" }), 101, "MSH^1^9", "AR"],
     ["MSH-12 2.2", adt({ version: "2.2" }), 203, "MSH^1^12", "AR"],
     ["ORU", adt({ type: "ORU^R01^ORU_R01" }), 200, "MSH^1^9^1^1", "AR"],
-    ["A02", adt({ type: "ADT^A02^ADT_A02" }), 201, "MSH^1^9^1^2", "AR"],
+    ["A09 (not applied here)", adt({ type: "ADT^A09^ADT_A09" }), 201, "MSH^1^9^1^2", "AR"],
     ["no PID", Buffer.from("MSH|^~\\&|A|F|||20240101||ADT^A01|C|P|2.5\rPV1|1|I"), 100, "PID^1", "AE"],
     ["PID-3 empty", adt({ pid: "PID|1||||Doe^J" }), 101, "PID^1^3", "AE"],
     ["PID-5 empty", adt({ pid: "PID|1||1^^^A^MR||" }), 101, "PID^1^5", "AE"],

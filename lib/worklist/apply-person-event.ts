@@ -1,0 +1,32 @@
+/**
+ * A28 add person / A31 update person → Patient only (no encounter), inside the caller's transaction. An event older
+ * than the patient's lastEventAt leaves the demographics alone (MSA-3 says so).
+ */
+import type { TTx } from "../db";
+import type { TAdtEvent } from "../hl7/adt-event";
+import {
+  findPatient,
+  NOTE,
+  pickPatientKey,
+  resolveFacility,
+  writePatient,
+  type TApplyAdtResult,
+} from "./adt-context";
+
+/**
+ * Apply one person event.
+ * @param tx - transaction client
+ * @param event - validated A28/A31
+ */
+export const applyPersonEvent = async (tx: TTx, event: TAdtEvent): Promise<TApplyAdtResult> => {
+  const facility = await resolveFacility(tx, event);
+  const key = pickPatientKey(event.identifiers, facility);
+  const patient = await writePatient(tx, event, key, await findPatient(tx, key));
+
+  return {
+    patientId: patient.id,
+    encounterId: null,
+    applied: patient.patientUpdated,
+    notes: patient.patientUpdated ? [] : [NOTE.patientOlder],
+  };
+};

@@ -1,0 +1,217 @@
+/**
+ * Visit events (A01 A02 A03 A04 A05 A06 A07 A08 A11 A12 A13) → Patient + Encounter, inside the caller's
+ * transaction. Effects per event: lib/hl7/README.md, "Events".
+ *
+ * Statements for an update of a known patient and visit: facility, patient (with aliases), encounter, patient
+ * update, encounter update; the location mapping is read only when the point of care or facility changes (an admin
+ * mapping edit reaches existing encounters through remapEncounterDepartments).
+ *
+ * Out of order (EVN-2, else MSH-7): an event older than the encounter's lastEventAt leaves the encounter alone; one
+ * older than the patient's lastEventAt leaves the demographics alone. Cancels (A11/A12/A13) never create rows and
+ * never touch demographics (senders often build them from the cancelled event's data).
+ */
+import type { TTx } from "../db";
+import { CANCEL_EVENTS, type TAdtEvent } from "../hl7/adt-event";
+import { Hl7Error } from "../hl7/hl7-error";
+import {
+  clean,
+  field,
+  findPatient,
+  isOlder,
+  NOTE,
+  pickPatientKey,
+  resolveDepartment,
+  resolveFacility,
+  toPersonName,
+  writePatient,
+  type TApplyAdtResult,
+  type TApplyContext,
+  type TFacility,
+} from "./adt-context";
+import { recordIdentityChanges } from "./record-identity-changes";
+
+type TVisitKey = { visitNumber: string; visitIssuer: string };
+type TLocation = TAdtEvent["location"];
+type TExisting = {
+  id: string;
+  patientId: string;
+  lastEventAt: Date | null;
+  status: string;
+  pointOfCare: string;
+  facilityId: string | null;
+  departmentId: string | null;
+  visitNumber: string;
+  visitIssuer: string;
+};
+
+const ENCOUNTER_SELECT = {
+  id: true,
+  patientId: true,
+  lastEventAt: true,
+  status: true,
+  pointOfCare: true,
+  facilityId: true,
+  departmentId: true,
+  visitNumber: true,
+  visitIssuer: true,
+} as const;
+
+const isSent = (loc: TLocation): boolean => [loc.pointOfCare, loc.room, loc.bed].some((v) => v !== "");
+
+/** A06/A07: the visit key before the change (MRG-5 when PV1-19 is the key, MRG-3 when PID-18 is), if different. */
+const priorVisitKey = (event: TAdtEvent, fromPv1: boolean, facility: TFacility, current: TVisitKey) => {
+  if (event.event !== "A06" && event.event !== "A07") {
+    return undefined;
+  }
+  const prior = fromPv1 ? event.prior.visitNumber : event.prior.accountNumber;
+  const key = { visitNumber: prior.id, visitIssuer: prior.authority || facility.code };
+  const same = key.visitNumber === current.visitNumber && key.visitIssuer === current.visitIssuer;
+
+  return prior.id === "" || same ? undefined : key;
+};
+
+/** Location columns and department for a sent PV1-3 / PV1-6 (department re-read only when the place changed). */
+const locationData = async (tx: TTx, loc: TLocation, facility: TFacility, existing: TExisting | undefined) => {
+  const pointOfCare = clean(loc.pointOfCare);
+  const samePlace = existing && existing.pointOfCare === pointOfCare && existing.facilityId === facility.id;
+  const departmentId = samePlace ? existing.departmentId : await resolveDepartment(tx, facility.code, pointOfCare);
+
+  return { pointOfCare, room: clean(loc.room), bed: clean(loc.bed), departmentId };
+};
+
+/** Columns an admit/update-like event writes (PV1-3 and PV1-7 as units: sent → replaced, empty → kept). */
+const visitData = async (tx: TTx, event: TAdtEvent, facility: TFacility, existing: TExisting | undefined) => {
+  const doctor = toPersonName(event.attendingDoctor);
+
+  return {
+    facilityId: facility.id,
+    ...(isSent(event.location) ? await locationData(tx, event.location, facility, existing) : {}),
+    patientClass: field(event.patientClass),
+    attendingDoctor: doctor === "" && event.attendingDoctor.id === "" ? undefined : doctor,
+    admittedAt: event.admittedAt,
+    dischargedAt: event.dischargedAt,
+    lastEventAt: event.recordedAt,
+  };
+};
+
+/** Status (and discharge time) an event sets; undefined keeps the stored status. */
+const statusChange = (event: TAdtEvent, existing: TExisting | undefined) => {
+  switch (event.event) {
+    case "A01":
+    case "A04":
+      return { status: "active" };
+    case "A03":
+      return { status: "discharged", dischargedAt: event.dischargedAt ?? event.recordedAt };
+    case "A05":
+      return existing ? {} : { status: "preadmit" };
+    default:
+      return existing ? {} : { status: "active" };
+  }
+};
+
+/** A11 / A12 / A13 on an existing encounter. */
+const cancelData = async (
+  tx: TTx,
+  event: TAdtEvent,
+  facility: TFacility,
+  existing: TExisting,
+  notes: string[],
+): Promise<Record<string, unknown>> => {
+  const at = { lastEventAt: event.recordedAt };
+  if (event.event === "A11") {
+    return { ...at, status: "cancelled" };
+  }
+  if (event.event === "A12") {
+    if (!isSent(event.priorLocation)) {
+      notes.push(NOTE.priorLocationMissing);
+
+      return at;
+    }
+
+    return { ...at, ...(await locationData(tx, event.priorLocation, facility, existing)) };
+  }
+  // A13: PV1-3 holds the location after the cancel (HL7 v2.3.1 §3.2.13).
+  const location = isSent(event.location) ? await locationData(tx, event.location, facility, existing) : {};
+
+  return { ...at, ...location, dischargedAt: null, ...(existing.status === "discharged" ? { status: "active" } : {}) };
+};
+
+/**
+ * Apply one visit event.
+ * @param tx - transaction client
+ * @param event - validated event (a visit event)
+ * @param context - message id for IdentityChange rows
+ * @throws Hl7Error 207 - the visit number belongs to another patient (the transaction must roll back)
+ */
+export const applyVisitEvent = async (
+  tx: TTx,
+  event: TAdtEvent,
+  context: TApplyContext,
+): Promise<TApplyAdtResult> => {
+  const facility = await resolveFacility(tx, event);
+  const key = pickPatientKey(event.identifiers, facility);
+  const fromPv1 = event.visitNumber.id !== "";
+  const visit = fromPv1 ? event.visitNumber : event.accountNumber;
+  const visitKey = { visitNumber: visit.id, visitIssuer: visit.authority || facility.code };
+  const priorKey = priorVisitKey(event, fromPv1, facility, visitKey);
+  const found = await findPatient(tx, key);
+  const encounters: TExisting[] = await tx.encounter.findMany({
+    where: { OR: [visitKey, ...(priorKey ? [priorKey] : [])] },
+    select: ENCOUNTER_SELECT,
+  });
+  const isKey = (k: TVisitKey) => (e: TExisting) => e.visitNumber === k.visitNumber && e.visitIssuer === k.visitIssuer;
+  const current = encounters.find(isKey(visitKey));
+  const prior = priorKey ? encounters.find(isKey(priorKey)) : undefined;
+  const existing = current ?? prior;
+  const notes: string[] = [];
+  if (priorKey) {
+    notes.push(...(prior ? (current ? [NOTE.priorVisitKept] : []) : [NOTE.priorVisitUnknown]));
+  }
+  const isCancel = CANCEL_EVENTS.includes(event.event);
+  if (isCancel && !existing) {
+    return { patientId: found?.id ?? null, encounterId: null, applied: false, notes: [NOTE.unknownVisit] };
+  }
+  if (existing && existing.patientId !== found?.id) {
+    const name = fromPv1 ? "PV1-19 visit number" : "PID-18 account number (used as visit number)";
+    throw new Hl7Error(207, fromPv1 ? "PV1^1^19" : "PID^1^18", `${name} already belongs to another patient`);
+  }
+  const patient = isCancel && found ? { ...found, patientUpdated: false } : await writePatient(tx, event, key, found);
+  if (!isCancel && !patient.patientUpdated) {
+    notes.push(NOTE.patientOlder);
+  }
+  if (existing && isOlder(event.recordedAt, existing.lastEventAt)) {
+    notes.push(NOTE.encounterOlder);
+
+    return { patientId: patient.id, encounterId: existing.id, applied: patient.patientUpdated, notes };
+  }
+  if (existing && isCancel) {
+    const data = await cancelData(tx, event, facility, existing, notes);
+    await tx.encounter.update({ where: { id: existing.id }, data, select: { id: true } });
+
+    return { patientId: patient.id, encounterId: existing.id, applied: true, notes };
+  }
+  const data = { ...(await visitData(tx, event, facility, existing)), ...statusChange(event, existing) };
+  if (existing) {
+    const renumber = existing === prior ? visitKey : {};
+    if (existing === prior) {
+      await recordIdentityChanges(tx, {
+        studies: { encounterId: existing.id },
+        kind: "visit-change",
+        fromMrn: patient.mrn,
+        fromIssuer: patient.issuer,
+        fromVisitNumber: existing.visitNumber,
+        toPatientId: patient.id,
+        hl7MessageId: context.messageId(),
+      });
+    }
+    await tx.encounter.update({ where: { id: existing.id }, data: { ...data, ...renumber }, select: { id: true } });
+
+    return { patientId: patient.id, encounterId: existing.id, applied: true, notes };
+  }
+  const created = await tx.encounter.create({
+    data: { status: "active", ...data, ...visitKey, patientId: patient.id },
+    select: { id: true },
+  });
+
+  return { patientId: patient.id, encounterId: created.id, applied: true, notes };
+};
