@@ -48,6 +48,8 @@ export const findEncounters = async (
               OR: [
                 { patient: { searchText: { contains: q } } },
                 { patient: { mrn: opts.q?.trim() } },
+                // an MRN merged away (A40/A34) or replaced (A47) still finds the patient
+                { patient: { aliases: { some: { mrn: opts.q?.trim() } } } },
                 { visitNumber: opts.q?.trim() },
               ],
             }
