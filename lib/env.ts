@@ -27,6 +27,8 @@ const ZEnvSchema = z.object({
       .max(40, "DICOM_ORG_ROOT must leave room for a unique suffix (at most 40 characters)")
       .optional(),
   ),
+  /** Discharged encounters stay on the worklist this many hours (wound photos are often taken after discharge). */
+  WORKLIST_DISCHARGED_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(24 * 365).default(72)),
   /** Largest single upload part, bytes. */
   MAX_UPLOAD_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(50 * 1024 * 1024)),
 });
@@ -39,6 +41,7 @@ export type TEnv = {
   authSecret: string;
   dicomOrgRoot: string | undefined;
   maxUploadBytes: number;
+  dischargedVisibleMs: number;
 };
 
 let cached: TEnv | undefined;
@@ -86,6 +89,7 @@ export const getEnv = (source: NodeJS.ProcessEnv = process.env): TEnv => {
     authSecret: e.AUTH_SECRET ?? loadOrCreateSecret(dataDir),
     dicomOrgRoot: e.DICOM_ORG_ROOT,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    dischargedVisibleMs: e.WORKLIST_DISCHARGED_HOURS * 60 * 60 * 1000,
   };
   if (source === process.env) {
     cached = env;

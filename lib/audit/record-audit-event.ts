@@ -15,7 +15,8 @@ export type TAuditAction =
   | "delivery.failed"
   | "hl7.received"
   | "hl7.view"
-  | "hl7.reprocess";
+  | "hl7.reprocess"
+  | "identity-change.resolve";
 
 export type TAuditEvent = {
   action: TAuditAction;

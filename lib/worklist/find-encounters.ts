@@ -3,12 +3,11 @@
  * window, optionally filtered by a name / MRN / visit-number search.
  */
 import type { TDb } from "../db";
+import { getEnv } from "../env";
 import { canSeeAllDepartments, type TSessionUser } from "../auth/roles";
 import { foldSearchText } from "./fold-search-text";
 import { formatBirthDate, formatDisplayName } from "./format-name";
 
-/** Discharged encounters stay on the worklist this long: wound photos are often taken after discharge. */
-export const DISCHARGED_VISIBLE_MS = 72 * 60 * 60 * 1000;
 
 export type TEncounterSummary = {
   id: string;
@@ -29,15 +28,16 @@ export const visibleEncounterWhere = (user: TSessionUser) =>
  * Encounters visible to the user, most recent first.
  * @param db - database client
  * @param user - the caller
- * @param opts - q: search text (name, MRN or visit number); limit: max rows
+ * @param opts - q: search text (name, MRN or visit number); limit: max rows; dischargedVisibleMs: how long a
+ *   discharged encounter stays listed (WORKLIST_DISCHARGED_HOURS, default 72 h)
  */
 export const findEncounters = async (
   db: TDb,
   user: TSessionUser,
-  opts: { q?: string; limit?: number } = {},
+  opts: { q?: string; limit?: number; dischargedVisibleMs?: number } = {},
 ): Promise<TEncounterSummary[]> => {
   const q = foldSearchText(opts.q ?? "");
-  const since = new Date(Date.now() - DISCHARGED_VISIBLE_MS);
+  const since = new Date(Date.now() - (opts.dischargedVisibleMs ?? getEnv().dischargedVisibleMs));
   const rows = await db.encounter.findMany({
     where: {
       AND: [
