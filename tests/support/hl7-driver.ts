@@ -92,6 +92,13 @@ export type TDriverOptions = {
   ackTimeoutMs?: number;
   /** Pause between connection attempts while the listener is down. Default 50 ms. */
   reconnectDelayMs?: number;
+  /**
+   * Resend (after retryDelayMs) instead of accepting this ACK, e.g. AE "please resend" for a database error.
+   * Default: every ACK is final.
+   */
+  retryWhen?: (ack: string) => boolean;
+  /** Pause before a retry chosen by retryWhen. Default 100 ms. */
+  retryDelayMs?: number;
   /** Called after every ACK (e.g. to trigger faults at a given progress). */
   onAck?: (record: TAckRecord, acked: number) => void;
 };
@@ -105,6 +112,8 @@ export type TDriverResult = {
   misCorrelated: number;
   /** Messages written more than once. */
   resent: number;
+  /** ACKs not accepted because retryWhen asked for a resend (with their MSA-2 and text), e.g. AE "please resend". */
+  retriedAcks: Array<{ controlId: string; ack: string }>;
   /** Connections (re)opened after the first one per lane. */
   reconnects: number;
   /** Failed connection attempts (listener down, or refused). */
@@ -199,6 +208,7 @@ export const runDriver = async (options: TDriverOptions): Promise<TDriverResult>
     unacked: [],
     misCorrelated: 0,
     resent: 0,
+    retriedAcks: [],
     reconnects: 0,
     refusedConnects: 0,
     elapsedMs: 0,
@@ -244,6 +254,11 @@ export const runDriver = async (options: TDriverOptions): Promise<TDriverResult>
         link = undefined;
         continue;
       }
+      if (options.retryWhen?.(ack)) {
+        result.retriedAcks.push({ controlId: message.controlId, ack });
+        await sleep(options.retryDelayMs ?? 100);
+        continue;
+      }
       const record: TAckRecord = {
         controlId: message.controlId,
         lane,
@@ -269,6 +284,10 @@ export const runDriver = async (options: TDriverOptions): Promise<TDriverResult>
 
   return result;
 };
+
+/** The listener's answer to a database failure: AE/AR whose text asks for a resend (lib/hl7/README.md). */
+export const asksForResend = (ack: string): boolean =>
+  ["AE", "AR", "CE", "CR"].includes(hl7Field(ack, "MSA", 1)) && /please resend/i.test(ack);
 
 /** msg/s and ACK latency percentiles of a driver run. */
 export const driverStats = (result: TDriverResult): { rate: number; p50: number; p99: number; max: number } => {
