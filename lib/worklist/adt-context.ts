@@ -4,6 +4,7 @@
  * Every function here runs inside the caller's transaction.
  */
 import type { TTx } from "../db";
+import { toPersonName as toDicomPersonName } from "../dicom/format-dicom-values";
 import { HL7_NULL, type TAdtEvent, type TPersonName } from "../hl7/adt-event";
 import { foldSearchText } from "./fold-search-text";
 
@@ -40,9 +41,18 @@ export const NOTE = {
 export const field = (v: string): string | undefined => (v === "" ? undefined : v === HL7_NULL ? "" : v);
 export const clean = (v: string): string => (v === HL7_NULL ? "" : v);
 
-/** DICOM PN (PS3.5 §6.2): family^given^middle^prefix^suffix, trailing empty components dropped. */
+/**
+ * DICOM PN (PS3.5 §6.2): family^given^middle^prefix^suffix, trailing empty components dropped; a decoded `^`, `=` or
+ * `\` inside a component (sent escaped as \S\ ...) becomes a space (lib/dicom toPersonName).
+ */
 export const toPersonName = (n: TPersonName): string =>
-  [n.family, n.given, n.middle, n.prefix, n.suffix].map(clean).join("^").replace(/\^+$/, "");
+  toDicomPersonName({
+    familyName: clean(n.family),
+    givenName: clean(n.given),
+    middleName: clean(n.middle),
+    prefix: clean(n.prefix),
+    suffix: clean(n.suffix),
+  });
 
 export type TFacility = { id: string; code: string; mrnAuthority: string };
 

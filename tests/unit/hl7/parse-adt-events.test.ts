@@ -97,3 +97,17 @@ describe("parseMessage: event-specific errors", () => {
     expect(p.error).toMatchObject({ code, location, ack: "AE" });
   });
 });
+
+describe("names: every XPN/XCN component, for the UI and DICOM PN", () => {
+  it("PID-5 and PV1-7 with suffix and prefix render in display and PN order", async () => {
+    const { patientData, toPersonName } = await import("@/lib/worklist/adt-context");
+    const { formatDicomName, formatDisplayName } = await import("@/lib/worklist/format-name");
+    const p = parseMessage(
+      message("A04", "ADT_A01", "PID|1||1^^^A^MR||van der Berg^Anna^Maria^Jr^Dr^^L||19800101|F", "PV1|1|O|DERM||||7^O\\S\\Neil^Pat^Q^III^Prof||||||||||||V1"),
+    );
+    const data = patientData(p.adt!, "1");
+    expect(formatDisplayName(data)).toBe("VAN DER BERG, Dr Anna Maria, Jr");
+    expect(formatDicomName(data)).toBe("van der Berg^Anna^Maria^Dr^Jr");
+    expect(toPersonName(p.adt!.attendingDoctor)).toBe("O Neil^Pat^Q^Prof^III");
+  });
+});
