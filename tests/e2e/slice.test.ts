@@ -166,4 +166,25 @@ describe("end-to-end slice", () => {
     await context.close();
     expect(await orthanc.countInstances()).toBe(3);
   });
+
+  it("lets an admin read the HL7 log segment by segment and the location map", async () => {
+    const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });
+    const page = await context.newPage();
+    await page.goto(`${app.baseUrl}/login`);
+    await page.getByLabel("E-mail").fill("admin@example.org");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/worklist/);
+    await page.goto(`${app.baseUrl}/admin/hl7?type=ADT^A04`);
+    await page.getByRole("link", { name: /\d/ }).first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "admin-hl7-log.png"), fullPage: true });
+    await page.getByRole("row", { name: /E2E-API-1/ }).getByRole("link").click();
+    await page.getByRole("heading", { name: /ADT\^A04 · E2E-API-1/ }).waitFor();
+    expect(await page.getByRole("row", { name: /PID-5 Patient Name Quinn\^Ada\^M/ }).count()).toBe(1);
+    await page.screenshot({ path: path.join(SHOTS, "admin-hl7-message.png"), fullPage: true });
+    await page.goto(`${app.baseUrl}/admin/locations`);
+    expect(await page.getByRole("row", { name: /DERM any DERM/ }).count()).toBe(1);
+    await page.screenshot({ path: path.join(SHOTS, "admin-locations.png"), fullPage: true });
+    await context.close();
+  });
 });
