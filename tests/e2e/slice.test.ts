@@ -25,7 +25,7 @@ const hl7Fields = (segment: string, values: Record<number, string>): string => {
 };
 const adt = (event: string, control: string, mrn: string, visit: string, name: string, poc: string): string =>
   [
-    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${today()}||ADT^${event}^ADT_A01|${control}|P|2.5.1|||||UNICODE UTF-8`,
+    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${today()}||ADT^${event}^ADT_A01|${control}|P|2.5.1||||||UNICODE UTF-8`,
     `EVN|${event}|${today()}`,
     `PID|1||${mrn}^^^GENHOSP^MR||${name}||19800214|F|||1 Main St^^Springfield^^12345||||||||`,
     // PV1-2 class, PV1-3 location, PV1-7 attending, PV1-19 visit number, PV1-44 admit time
@@ -181,6 +181,7 @@ describe("end-to-end slice", () => {
     await page.getByRole("row", { name: /E2E-API-1/ }).getByRole("link").click();
     await page.getByRole("heading", { name: /ADT\^A04 · E2E-API-1/ }).waitFor();
     expect(await page.getByRole("row", { name: /PID-5 Patient Name Quinn\^Ada\^M/ }).count()).toBe(1);
+    expect(await page.getByRole("row", { name: /MSH-18 Character Set UNICODE UTF-8/ }).count()).toBe(1);
     await page.screenshot({ path: path.join(SHOTS, "admin-hl7-message.png"), fullPage: true });
     await page.goto(`${app.baseUrl}/admin/locations`);
     expect(await page.getByRole("row", { name: /DERM any DERM/ }).count()).toBe(1);
