@@ -34,7 +34,7 @@ const main = async () => {
   const runs = [
     { name: "unit", project: "unit", env: {} },
     ...databases.map((db) => ({ name: `integration (${db})`, project: "integration", env: { TEST_DB: db } })),
-    { name: "e2e (browser)", project: "e2e", env: { TEST_DB: "sqlite" } },
+    ...databases.map((db) => ({ name: `e2e (browser, ${db})`, project: "e2e", env: { TEST_DB: db } })),
   ].filter((r) => only.length === 0 || only[0] === r.project);
   const filters = only.slice(1);
 

@@ -12,6 +12,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
 import { startOrthanc, type TOrthanc } from "../support/orthanc";
+import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 import { runDciodvfy } from "../support/dicom-tools";
 
 const PASSWORD = "e2e-demo-password";
@@ -45,16 +46,20 @@ const sendAdt = (port: number, message: string): string => {
 const photo = (): Promise<Buffer> =>
   sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 200, g: 120, b: 110 } } }).jpeg({ quality: 90 }).toBuffer();
 
-describe("end-to-end slice", () => {
+describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
+  let database: TTestDatabase;
   let dataDir: string;
   let app: TAppProcess;
   let orthanc: TOrthanc;
   let browser: Browser;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ec-e2e-"));
+    // A migrated, empty database of the engine under test (TEST_DB); `npm start` then seeds it as on a first start.
+    database = await createTestDatabase();
+    await database.db.$disconnect();
+    dataDir = database.dataDir;
     orthanc = await startOrthanc();
-    app = await startApp({ dataDir, databaseUrl: `file:${path.join(dataDir, "app.db")}`, demoPassword: PASSWORD });
+    app = await startApp({ dataDir, databaseUrl: database.url, demoPassword: PASSWORD });
     app.cli("destination:add", "--name", "orthanc", "--stow-url", orthanc.stowUrl);
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -64,7 +69,7 @@ describe("end-to-end slice", () => {
     await browser?.close();
     await app?.stop();
     await orthanc?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
   }, 60_000);
 
   it("answers health with every part up", async () => {
