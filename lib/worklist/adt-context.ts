@@ -86,22 +86,22 @@ export const pickPatientKey = (ids: TAdtEvent["identifiers"], facility: TFacilit
 export type TFoundPatient = { id: string; mrn: string; issuer: string; lastEventAt: Date | null };
 
 /**
- * The patient carrying (mrn, issuer), or the one it was merged into / renamed to (PatientAlias), in one statement.
- * `viaAlias` tells which: the row's own mrn/issuer then differ from the key.
+ * The patient carrying (mrn, issuer), else the one it was merged into / renamed to (PatientAlias); `viaAlias` tells
+ * which. One indexed read for a known MRN, a second only when there is no such patient (a single statement with
+ * OR EXISTS(alias) would scan the Patient table on SQLite).
  */
 export const findPatient = async (
   tx: TTx,
   key: TPatientKey,
 ): Promise<(TFoundPatient & { viaAlias: boolean }) | null> => {
-  const rows = await tx.patient.findMany({
-    where: { OR: [key, { aliases: { some: key } }] },
-    select: { id: true, mrn: true, issuer: true, lastEventAt: true },
-    take: 2,
-  });
-  const direct = rows.find((r) => r.mrn === key.mrn && r.issuer === key.issuer);
-  const row = direct ?? rows[0];
+  const select = { id: true, mrn: true, issuer: true, lastEventAt: true } as const;
+  const direct = await tx.patient.findUnique({ where: { mrn_issuer: key }, select });
+  if (direct) {
+    return { ...direct, viaAlias: false };
+  }
+  const alias = await tx.patientAlias.findUnique({ where: { mrn_issuer: key }, select: { patient: { select } } });
 
-  return row ? { ...row, viaAlias: !direct } : null;
+  return alias ? { ...alias.patient, viaAlias: true } : null;
 };
 
 /** LocationMapping for (facility, point of care), then ("", point of care); null when unmapped. */
