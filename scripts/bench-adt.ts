@@ -1,0 +1,90 @@
+/**
+ * `npm run bench:adt` — ADT intake throughput, a benchmark (not a test).
+ * In one run: the durable floor (scripts/mllp-durable-floor.mjs: append + fdatasync + ACK) and our MLLP listener
+ * process on SQLite and on PostgreSQL, each fed BENCH_ADT_MESSAGES (default 10,000) realistic ADT messages over one
+ * connection and over four, every message waiting for its ACK. Prints msg/s, p50/p99 ACK latency and the ratio to
+ * the floor. Targets (issue 3): ≥ 1,000 msg/s and ≥ 0.5× the floor on one connection, p99 < 10 ms.
+ * BENCH_ADT_ENGINES=sqlite limits the engines.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "../tests/support/free-port";
+import { driverStats, envInt, generateAdtTraffic, runDriver } from "../tests/support/hl7-driver";
+import { startListenerProcess } from "../tests/support/hl7-listener-process";
+import { createTestDatabase } from "../tests/support/test-db";
+
+type TRow = { target: string; lanes: number; messages: number; rate: number; p50: number; p99: number };
+
+const MESSAGES = envInt("BENCH_ADT_MESSAGES", 10_000);
+const ENGINES = (process.env.BENCH_ADT_ENGINES ?? "sqlite,postgresql").split(",").map((s) => s.trim());
+const LANES = [1, 4];
+
+const drive = async (port: number, lanes: number, seed: number): Promise<Omit<TRow, "target">> => {
+  const traffic = generateAdtTraffic({ messages: MESSAGES, lanes, seed, withDischarge: true, prefix: `B${seed}` });
+  const result = await runDriver({ port, lanes: traffic.lanes, deadlineMs: 30 * 60_000 });
+  if (result.unacked.length > 0 || result.misCorrelated > 0) {
+    throw new Error(`${result.unacked.length} unacked, ${result.misCorrelated} mis-correlated`);
+  }
+  const s = driverStats(result);
+
+  return { lanes, messages: result.records.length, rate: s.rate, p50: s.p50, p99: s.p99 };
+};
+
+const floorRows = async (): Promise<TRow[]> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-adt-floor-"));
+  const port = await freePort();
+  const child = spawn(process.execPath, ["scripts/mllp-durable-floor.mjs", String(port), path.join(dir, "messages.log")], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+  const rows: TRow[] = [];
+  for (const lanes of LANES) {
+    rows.push({ target: "durable floor", ...(await drive(port, lanes, 100 + lanes)) });
+  }
+  child.kill("SIGTERM");
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  return rows;
+};
+
+const listenerRows = async (engine: string): Promise<TRow[]> => {
+  process.env.TEST_DB = engine;
+  const rows: TRow[] = [];
+  for (const lanes of LANES) {
+    const database = await createTestDatabase();
+    await database.db.$disconnect();
+    const port = await freePort();
+    const listener = await startListenerProcess({ databaseUrl: database.url, dataDir: database.dataDir, port });
+    try {
+      rows.push({ target: `listener (${engine})`, ...(await drive(port, lanes, 200 + lanes)) });
+    } finally {
+      await listener.stop();
+      await database.drop();
+    }
+  }
+
+  return rows;
+};
+
+const main = async (): Promise<void> => {
+  process.env.TEST_RUN_ID ??= `bench${process.pid}`;
+  console.log(`bench:adt — ${MESSAGES} messages per run, ${os.cpus().length} cores`);
+  const floor = await floorRows();
+  const rows = [...floor];
+  for (const engine of ENGINES) {
+    rows.push(...(await listenerRows(engine)));
+  }
+  const floorRate = (lanes: number): number => floor.find((r) => r.lanes === lanes)?.rate ?? NaN;
+  console.log("\n| target | connections | messages | msg/s | p50 ACK ms | p99 ACK ms | × floor |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    console.log(`| ${r.target} | ${r.lanes} | ${r.messages} | ${r.rate.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.rate / floorRate(r.lanes)).toFixed(2)} |`);
+  }
+  const { dropTemplates } = await import("../tests/support/template-db.mjs");
+  await dropTemplates();
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
