@@ -29,6 +29,8 @@ const ZEnvSchema = z.object({
   ),
   /** Discharged encounters stay on the worklist this many hours (wound photos are often taken after discharge). */
   WORKLIST_DISCHARGED_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(24 * 365).default(72)),
+  /** Inbound HL7 messages are kept this many days (0 = forever). */
+  HL7_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(365)),
   /** Largest single upload part, bytes. */
   MAX_UPLOAD_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(50 * 1024 * 1024)),
 });
@@ -42,6 +44,7 @@ export type TEnv = {
   dicomOrgRoot: string | undefined;
   maxUploadBytes: number;
   dischargedVisibleMs: number;
+  hl7RetentionDays: number;
 };
 
 let cached: TEnv | undefined;
@@ -90,6 +93,7 @@ export const getEnv = (source: NodeJS.ProcessEnv = process.env): TEnv => {
     dicomOrgRoot: e.DICOM_ORG_ROOT,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     dischargedVisibleMs: e.WORKLIST_DISCHARGED_HOURS * 60 * 60 * 1000,
+    hl7RetentionDays: e.HL7_RETENTION_DAYS,
   };
   if (source === process.env) {
     cached = env;
