@@ -66,7 +66,8 @@ const extract = (segs: Hl7Segments, header: THl7Header, event: TAdtEvent["event"
   return {
     event,
     recordedAt: value(evn, 2) || header.dateTime,
-    facilityCode: key(value(pv1, 3, 4)) || key(header.sendingFacility),
+    // PV1-3.4 even when the rest of PV1 is not read (an A40 with a PV1 names the facility there too).
+    facilityCode: key(value(segs.get("PV1"), 3, 4)) || key(header.sendingFacility),
     identifiers: identifierList(pid, 3),
     name: personName(segs, legalName, 1),
     birthDate: value(pid, 7),

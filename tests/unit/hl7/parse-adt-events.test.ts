@@ -43,6 +43,11 @@ describe("parseMessage: MRG and PV1-6", () => {
     expect(p.adt?.visitNumber).toEqual({ id: "", authority: "" });
   });
 
+  it("A40 with a PV1: only PV1-3.4 (facility) is read from it", () => {
+    const p = parseMessage(message("A40", "ADT_A39", PID, "MRG|1^^^GENHOSP^MR", "PV1|1|I|W^1^1^NORTH||||||||||||||||V1"));
+    expect(p.adt).toMatchObject({ facilityCode: "NORTH", patientClass: "", visitNumber: { id: "" } });
+  });
+
   it("A40 from a fixture: survivor in PID-3, prior in MRG-1", () => {
     const p = parseMessage(fixture("a40-merge-into-100001.hl7"));
     expect(p.adt?.identifiers[0]).toEqual({ id: "100001", authority: "GENHOSP", type: "MR" });
