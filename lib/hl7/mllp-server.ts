@@ -7,7 +7,9 @@
  * - The ACK goes out only after `handle` resolves (the handler ACKs after its commit), framed, in ONE write, with
  *   TCP_NODELAY (no Nagle/delayed-ACK stall on small ACKs).
  * - If `handle` rejects, no ACK can be claimed: the connection is destroyed so the sender resends.
- * - Back-pressure: a sender that pipelines without waiting for ACKs is paused while its queue is long.
+ * - Back-pressure: a sender that pipelines without waiting for ACKs is paused while its queue is long. A sender that
+ *   does not read its ACKs: when an ACK cannot be flushed to the kernel, the next message waits until it is (so
+ *   unread ACKs never pile up in memory); after idleTimeoutMs without progress the connection is destroyed.
  * - A frame over maxFrameBytes: stop reading at once (nothing more is buffered), finish what was queued before
  *   it, then end the socket.
  * - Idle: no complete frame for idleTimeoutMs while nothing is queued or in progress → destroy (senders
@@ -71,6 +73,24 @@ const finish = (socket: net.Socket): void => {
 };
 
 /**
+ * Wait until a socket's write buffer has drained (true), or it closed / timeoutMs passed (false when still full).
+ * @param socket - the connection
+ * @param timeoutMs - longest wait
+ */
+const writeDrained = (socket: net.Socket, timeoutMs: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve(!socket.destroyed && !socket.writableNeedDrain);
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.once("drain", done);
+    socket.once("close", done);
+  });
+
+/**
  * Create an MLLP server.
  * @param options - handler and limits
  */
@@ -102,7 +122,15 @@ export const createMllpServer = (options: TMllpServerOptions): TMllpServer => {
 
         return;
       }
-      conn.socket.write(frame(ack));
+      if (!conn.socket.write(frame(ack)) && !(await writeDrained(conn.socket, idleTimeoutMs))) {
+        if (!conn.socket.destroyed) {
+          log.warn("peer does not read its ACKs; closing connection", { remotePort: context.remotePort });
+          conn.socket.destroy();
+        }
+        conn.queue.length = 0;
+
+        return;
+      }
       conn.touch();
     }
   };
