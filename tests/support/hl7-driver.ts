@@ -99,6 +99,13 @@ export type TDriverOptions = {
   retryWhen?: (ack: string) => boolean;
   /** Pause before a retry chosen by retryWhen. Default 100 ms. */
   retryDelayMs?: number;
+  /**
+   * "ACK lost" fault (reliability-matrix §5 row 4): with this probability the connection is destroyed right after a
+   * write, before its ACK can be read; the driver reconnects and resends. Default 0.
+   */
+  dropAfterWrite?: number;
+  /** Random source for dropAfterWrite (seeded for repeatable runs). Default Math.random. */
+  random?: () => number;
   /** Called after every ACK (e.g. to trigger faults at a given progress). */
   onAck?: (record: TAckRecord, acked: number) => void;
 };
@@ -114,6 +121,8 @@ export type TDriverResult = {
   resent: number;
   /** ACKs not accepted because retryWhen asked for a resend (with their MSA-2 and text), e.g. AE "please resend". */
   retriedAcks: Array<{ controlId: string; ack: string }>;
+  /** Connections destroyed on purpose after a write (dropAfterWrite). */
+  dropped: number;
   /** Connections (re)opened after the first one per lane. */
   reconnects: number;
   /** Failed connection attempts (listener down, or refused). */
@@ -209,6 +218,7 @@ export const runDriver = async (options: TDriverOptions): Promise<TDriverResult>
     misCorrelated: 0,
     resent: 0,
     retriedAcks: [],
+    dropped: 0,
     reconnects: 0,
     refusedConnects: 0,
     elapsedMs: 0,
@@ -240,6 +250,14 @@ export const runDriver = async (options: TDriverOptions): Promise<TDriverResult>
       }
       const sentAt = performance.now();
       link.socket.write(frame(message.payload));
+      if ((options.dropAfterWrite ?? 0) > 0 && (options.random ?? Math.random)() < options.dropAfterWrite!) {
+        // Give the bytes a moment to leave, then vanish without reading the ACK.
+        await sleep((options.random ?? Math.random)() < 0.5 ? 0 : 5);
+        result.dropped += 1;
+        link.socket.destroy();
+        link = undefined;
+        continue;
+      }
       let ack: string | undefined;
       for (;;) {
         ack = await nextAck(link, Math.max(1, Math.min(ackTimeoutMs, deadline - Date.now())));

@@ -6,7 +6,9 @@
  * - no patient or encounter is duplicated (counts equal the distinct MRNs / visits sent);
  * - the final worklist equals the state computed from what was sent (each patient's messages on one connection).
  *
- * Size: HL7_CRASH_MESSAGES (default 1,500), HL7_CRASH_CONNECTIONS (20), HL7_CRASH_KILLS (4), HL7_CRASH_SEED.
+ * One more restart is graceful (SIGTERM → exit 0) at a random moment among the kills.
+ * Size: HL7_CRASH_MESSAGES (default 1,500), HL7_CRASH_CONNECTIONS (20), HL7_CRASH_KILLS (4), HL7_CRASH_TERMS (1),
+ * HL7_CRASH_SEED.
  * The issue's 10,000-message run: HL7_CRASH_MESSAGES=10000 (allow several minutes; HL7_CRASH_DEADLINE_MS).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +29,8 @@ import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 const MESSAGES = envInt("HL7_CRASH_MESSAGES", 1_500);
 const CONNECTIONS = envInt("HL7_CRASH_CONNECTIONS", 20);
 const KILLS = envInt("HL7_CRASH_KILLS", 4);
+/** Graceful restarts (SIGTERM: finish the message in progress, ACK it, exit 0) mixed in among the kills. */
+const TERMS = envInt("HL7_CRASH_TERMS", 1);
 const SEED = envInt("HL7_CRASH_SEED", 20_260_315);
 const DEADLINE_MS = envInt("HL7_CRASH_DEADLINE_MS", 150_000);
 
@@ -42,17 +46,24 @@ describe("crash test: SIGKILL the listener during a burst", () => {
   });
 
   it(
-    `${MESSAGES} ADT messages over ${CONNECTIONS} connections, ${KILLS} × kill -9: nothing ACKed is lost, nothing duplicated`,
+    `${MESSAGES} ADT messages over ${CONNECTIONS} connections, ${KILLS} × kill -9 + ${TERMS} × SIGTERM: nothing ACKed is lost, nothing duplicated`,
     { timeout: DEADLINE_MS + 60_000 },
     async () => {
       const withDischarge = (SUPPORTED_ADT_EVENTS as readonly string[]).includes("A03");
       const traffic = generateAdtTraffic({ messages: MESSAGES, lanes: CONNECTIONS, seed: SEED, withDischarge });
       const total = traffic.messages.length;
       const random = seededRandom(SEED + 1);
-      // Kill points: ACK counts spread over the run with jitter, so kills land at random moments of the burst.
-      const killAt = Array.from({ length: KILLS }, (_, k) =>
-        Math.floor(((k + 0.4 + random() * 0.5) / (KILLS + 1)) * total),
-      );
+      // Fault points: ACK counts spread over the run with jitter, so faults land at random moments of the burst.
+      const signals: NodeJS.Signals[] = [...Array.from({ length: KILLS }, () => "SIGKILL" as const), ...Array.from({ length: TERMS }, () => "SIGTERM" as const)];
+      for (let i = signals.length - 1; i > 0; i -= 1) {
+        const j = Math.floor(random() * (i + 1));
+        [signals[i], signals[j]] = [signals[j]!, signals[i]!];
+      }
+      const killAt = signals.map((signal, k) => ({
+        signal,
+        at: Math.floor(((k + 0.4 + random() * 0.5) / (signals.length + 1)) * total),
+      }));
+      const termExitCodes: Array<number | null> = [];
       const port = await freePort();
       const start = () => startListenerProcess({ databaseUrl: t.url, dataDir: t.dataDir, port });
       listener = await start();
@@ -62,9 +73,13 @@ describe("crash test: SIGKILL the listener during a burst", () => {
       const pids = [listener.pid];
 
       const restartMs: number[] = [];
-      const restart = async (): Promise<void> => {
-        await listener!.kill();
-        killTimes.push(Date.now());
+      const restart = async (signal: NodeJS.Signals): Promise<void> => {
+        if (signal === "SIGTERM") {
+          termExitCodes.push(await listener!.stop());
+        } else {
+          await listener!.kill();
+          killTimes.push(Date.now());
+        }
         await new Promise((r) => setTimeout(r, 50 + Math.floor(random() * 400)));
         const t0 = Date.now();
         listener = await start();
@@ -81,11 +96,11 @@ describe("crash test: SIGKILL the listener during a burst", () => {
         // a sender resends it unchanged. Counted and printed below.
         retryWhen: asksForResend,
         onAck: (_record, acked) => {
-          if (restarting === undefined && killAt.length > 0 && acked >= killAt[0]!) {
-            killAt.shift();
+          if (restarting === undefined && killAt.length > 0 && acked >= killAt[0]!.at) {
+            const { signal } = killAt.shift()!;
             // Kill after a random sub-millisecond-to-20 ms delay, so a commit may be in flight on many connections.
             restarting = new Promise<void>((r) => setTimeout(r, Math.floor(random() * 20)))
-              .then(restart)
+              .then(() => restart(signal))
               .catch((error: unknown) => {
                 restartError = error;
               })
@@ -105,7 +120,7 @@ describe("crash test: SIGKILL the listener during a burst", () => {
         codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
       }
       console.info(
-        `[crash] engine=${t.engine} messages=${total} connections=${CONNECTIONS} kills=${killTimes.length} ` +
+        `[crash] engine=${t.engine} messages=${total} connections=${CONNECTIONS} kills=${killTimes.length} terms=${termExitCodes.length} ` +
           `elapsed=${result.elapsedMs} ms rate=${stats.rate.toFixed(0)} msg/s (incl. restarts) ` +
           `p50=${stats.p50.toFixed(1)} ms p99=${stats.p99.toFixed(1)} ms max=${stats.max.toFixed(0)} ms ` +
           `resent=${result.resent} reconnects=${result.reconnects} refusedConnects=${result.refusedConnects} ` +
@@ -125,7 +140,8 @@ describe("crash test: SIGKILL the listener during a burst", () => {
       expect(result.unacked).toEqual([]);
       expect(result.misCorrelated).toBe(0);
       expect(killTimes.length).toBe(KILLS);
-      expect(new Set(pids).size).toBe(KILLS + 1);
+      expect(termExitCodes).toEqual(Array.from({ length: TERMS }, () => 0));
+      expect(new Set(pids).size).toBe(KILLS + TERMS + 1);
       const notAa = result.records.filter((r) => r.code !== "AA").map((r) => `${r.controlId} ${r.code}: ${r.ack}`);
       expect(notAa).toEqual([]);
 
