@@ -4,7 +4,7 @@
  * interleaved over 5 connections. Afterwards nothing is lost or applied twice: one Hl7Message row and one
  * hl7.received audit event per message, and the final worklist equals the last message of every patient.
  *
- * Size: HL7_ACKLOST_MESSAGES (default 400).
+ * Size: HL7_ACKLOST_MESSAGES (default 300).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUPPORTED_ADT_EVENTS } from "@/lib/hl7/adt-event";
@@ -13,7 +13,7 @@ import { startListenerProcess, type TListenerProcess } from "../../support/hl7-l
 import { freePort } from "../../support/free-port";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 
-const MESSAGES = envInt("HL7_ACKLOST_MESSAGES", 400);
+const MESSAGES = envInt("HL7_ACKLOST_MESSAGES", 300);
 
 describe("ACK lost: the sender vanishes after writing, reconnects and resends", () => {
   let t: TTestDatabase;

@@ -4,7 +4,7 @@
  * half-closed after a whole message (which must still be ACKed). Afterwards the listener holds no leaked file
  * descriptors, does not spin the CPU while idle, and still serves valid traffic.
  *
- * Size: HL7_STORM_CONNECTIONS (default 600; a quarter of them carry a whole message).
+ * Size: HL7_STORM_CONNECTIONS (default 400; a quarter of them carry a whole message).
  */
 import fs from "node:fs";
 import net from "node:net";
@@ -16,7 +16,7 @@ import { openWire } from "../../support/hl7-wire";
 import { freePort } from "../../support/free-port";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 
-const CONNECTIONS = envInt("HL7_STORM_CONNECTIONS", 600);
+const CONNECTIONS = envInt("HL7_STORM_CONNECTIONS", 400);
 const PARALLEL = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fdCount = (pid: number): number => fs.readdirSync(`/proc/${pid}/fd`).length;

@@ -7,7 +7,7 @@
  * - the final worklist equals the state computed from what was sent (each patient's messages on one connection).
  *
  * One more restart is graceful (SIGTERM → exit 0) at a random moment among the kills.
- * Size: HL7_CRASH_MESSAGES (default 1,500), HL7_CRASH_CONNECTIONS (20), HL7_CRASH_KILLS (4), HL7_CRASH_TERMS (1),
+ * Size: HL7_CRASH_MESSAGES (default 1,000), HL7_CRASH_CONNECTIONS (20), HL7_CRASH_KILLS (4), HL7_CRASH_TERMS (1),
  * HL7_CRASH_SEED.
  * The issue's 10,000-message run: HL7_CRASH_MESSAGES=10000 (allow several minutes; HL7_CRASH_DEADLINE_MS).
  */
@@ -26,7 +26,7 @@ import { startListenerProcess, type TListenerProcess } from "../../support/hl7-l
 import { freePort } from "../../support/free-port";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 
-const MESSAGES = envInt("HL7_CRASH_MESSAGES", 1_500);
+const MESSAGES = envInt("HL7_CRASH_MESSAGES", 1_000);
 const CONNECTIONS = envInt("HL7_CRASH_CONNECTIONS", 20);
 const KILLS = envInt("HL7_CRASH_KILLS", 4);
 /** Graceful restarts (SIGTERM: finish the message in progress, ACK it, exit 0) mixed in among the kills. */
