@@ -14,6 +14,10 @@ export type TDb = SqliteClient;
 export type TTx = Parameters<Parameters<TDb["$transaction"]>[0]>[0];
 
 const globalForDb = globalThis as unknown as { encounterCaptureDb?: { url: string; db: TDb } };
+const urls = new WeakMap<object, string>();
+
+/** The URL a client was opened with (openDb), e.g. for a driver-level store on the same database. */
+export const databaseUrlOf = (db: TDb): string | undefined => urls.get(db);
 
 /**
  * Open a client for a database URL (used directly by tests that need a second database).
@@ -24,11 +28,15 @@ export const openDb = (url: string): TDb => {
   if (target.kind === "sqlite") {
     // timeout = SQLite busy_timeout: wait for another process's write lock instead of failing at once.
     const adapter = new PrismaBetterSQLite3({ url: target.file, timeout: 5000 });
+    const db = new SqliteClient({ adapter });
+    urls.set(db, url);
 
-    return new SqliteClient({ adapter });
+    return db;
   }
+  const db = new PgClient({ adapter: new PrismaPg({ connectionString: target.url, max: 10 }) }) as unknown as TDb;
+  urls.set(db, url);
 
-  return new PgClient({ adapter: new PrismaPg({ connectionString: target.url, max: 10 }) }) as unknown as TDb;
+  return db;
 };
 
 /** Whether the process's database is SQLite (one writer: some work is serialised there). */

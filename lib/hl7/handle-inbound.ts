@@ -9,8 +9,12 @@
  *    - processed + other hash → the control id was reused for different content: AE 207, kept apart (rejected).
  *    - error/rejected → an earlier attempt failed: process again, overwriting that row.
  * 3. Refused by the parser (AE/AR with ERR): stored in its own write, answered.
- * 4. Otherwise ONE interactive transaction: apply the event, write the Hl7Message row (with the ACK it will get) and
- *    the audit event. AA is returned only after that commit. MSA-3 carries what was not applied (out of order,
+ * 4. Otherwise ONE transaction: apply the event, write the Hl7Message row (with the ACK it will get) and the audit
+ *    event. AA is returned only after that commit. The transaction: for the events of the hot path (visit events
+ *    other than A06/A07, A28/A31) a driver-level one (lib/worklist/sql-adt-store.ts, one per client, plain SQL, no
+ *    Prisma per statement); for the rest a Prisma interactive transaction. Both run the same event logic through a
+ *    TAdtStore. On SQLite the process's ADT transactions run one at a time. Refusals (3, 5) are written through the
+ *    same driver-level store. MSA-3 carries what was not applied (out of order,
  *    unknown visit of a cancel, repeated merge). Rows that reference the message (PatientAlias, IdentityChange) are
  *    written before it, so its id is chosen up front when one is needed (the earlier row's id on a resend).
  * 5. The transaction fails: an Hl7Error from the worklist (e.g. visit of another patient) → AE with it, stored; a
@@ -19,14 +23,16 @@
  * Logs carry control ids, row ids and codes only.
  */
 import crypto from "node:crypto";
-import type { TDb } from "../db";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import { databaseUrlOf, type TDb } from "../db";
 import { createLogger } from "../logger";
-import { applyAdtEvent } from "../worklist/apply-adt-event";
+import type { TApplyAdtResult } from "../worklist/adt-context";
+import { prismaAdtStore, type TAdtStore, type TStoreWriter } from "../worklist/adt-store";
+import { applyAdtEvent, applyAdtEventOnStore, isStoreEvent } from "../worklist/apply-adt-event";
+import { openSqlAdtStore, type TSqlAdtStore } from "../worklist/sql-adt-store";
 import type { TAdtEvent } from "./adt-event";
 import { buildAck } from "./build-ack";
 import { Hl7Error } from "./hl7-error";
-import { errorCode, hl7MessageRow, saveHl7Message, type TPreviousMessage } from "./hl7-message-row";
+import { errorCode, hl7MessageRow, type TPreviousMessage } from "./hl7-message-row";
 import { parseMessage, type THl7Header, type TParsedMessage } from "./parse-message";
 import { refuseMessage, type TInbound } from "./refuse-message";
 
@@ -47,11 +53,38 @@ const bodyHash = (raw: Buffer): string => {
   return crypto.createHash("sha256").update(raw.subarray(0, end)).digest("hex");
 };
 
+const sqlStores = new WeakMap<TDb, TSqlAdtStore | null>();
+
+/**
+ * The driver-level store on the client's database (opened once per client); null when its URL is unknown (a client
+ * not opened by openDb) or it cannot be opened now (then Prisma answers, and the next message tries again).
+ */
+const sqlStoreFor = (db: TDb): TSqlAdtStore | null => {
+  let store = sqlStores.get(db);
+  if (store === undefined) {
+    const url = databaseUrlOf(db);
+    try {
+      store = url ? openSqlAdtStore(url) : null;
+    } catch (error) {
+      log.error("driver-level store not available; using Prisma", { error: errorCode(error) });
+
+      return null;
+    }
+    sqlStores.set(db, store);
+  }
+
+  return store;
+};
+
 /** The row already stored for this message's key; undefined when it has no MSH-10. */
 const findPrevious = async (db: TDb, parsed: TParsedMessage): Promise<TPreviousMessage | null | undefined> => {
   const h = parsed.header;
   if (!h?.controlId) {
     return undefined;
+  }
+  const sql = sqlStoreFor(db);
+  if (sql) {
+    return sql.findMessage(h.sendingFacility, h.controlId);
   }
 
   return db.hl7Message.findUnique({
@@ -69,8 +102,7 @@ const commit = async (
   const { header, adt } = inbound;
   let newId: string | undefined;
   const messageId = (): string => previous?.id ?? (newId ??= crypto.randomUUID());
-  const done = await db.$transaction(async (tx) => {
-    const result = await applyAdtEvent(tx, adt, { messageId });
+  const record = async (store: TAdtStore, result: TApplyAdtResult) => {
     const text = result.notes.join("; ") || undefined;
     const ack = buildAck({ header, code: "AA", text });
     const row = hl7MessageRow(inbound.parsed, inbound.bodyHash, header.controlId, {
@@ -80,9 +112,9 @@ const commit = async (
       error: "",
       patientId: result.patientId,
     });
-    const id = await saveHl7Message(tx, previous, newId ? { ...row, id: newId } : row);
+    const id = await store.saveHl7Message(previous, newId ? { ...row, id: newId } : row);
     const outcome = [result.applied ? "applied" : "not applied", ...result.notes].join("; ");
-    await recordAuditEvent(tx, {
+    await store.recordAuditEvent({
       action: "hl7.received",
       patientId: result.patientId,
       subject: id,
@@ -91,7 +123,14 @@ const commit = async (
     });
 
     return { ack, id, applied: result.applied, notes: result.notes };
-  });
+  };
+  const sql = sqlStoreFor(db);
+  const done =
+    sql && isStoreEvent(adt)
+      ? await sql.transaction(async (store) => record(store, await applyAdtEventOnStore(store, adt, { messageId })))
+      : await (sql?.serialize ?? ((fn) => fn()))(() =>
+          db.$transaction(async (tx) => record(prismaAdtStore(tx), await applyAdtEvent(tx, adt, { messageId }))),
+        );
   const fields = { messageId: done.id, controlId: header.controlId, event: adt.event, notes: done.notes.join("; ") };
   if (done.notes.length === 0) {
     log.info("message applied", fields);
@@ -125,12 +164,15 @@ export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundConte
     source: context.source,
   };
   const encode = (ack: string): Buffer => Buffer.from(ack, parsed.encoding);
+  // Refusals are written like applied messages: through the driver-level store when there is one.
+  const sql = sqlStoreFor(db);
+  const write: TStoreWriter = sql ? sql.transaction : (fn) => fn(prismaAdtStore(db));
   const { header, adt } = parsed;
   let previous: TPreviousMessage | null | undefined;
   try {
     previous = await findPrevious(db, parsed);
   } catch (error) {
-    return encode(await refuseMessage(db, inbound, databaseError(error, header?.controlId), undefined));
+    return encode(await refuseMessage(write, inbound, databaseError(error, header?.controlId), undefined));
   }
   if (previous?.status === "processed") {
     if (previous.bodyHash === inbound.bodyHash) {
@@ -140,24 +182,24 @@ export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundConte
     }
     const reused = new Hl7Error(207, "MSH^1^10", "duplicate MSH-10 control id with different content");
 
-    return encode(await refuseMessage(db, inbound, reused, previous));
+    return encode(await refuseMessage(write, inbound, reused, previous));
   }
   if (parsed.error || !header || !adt) {
     const error = parsed.error ?? new Hl7Error(207, "", "no event could be read");
 
-    return encode(await refuseMessage(db, inbound, error, previous));
+    return encode(await refuseMessage(write, inbound, error, previous));
   }
   try {
     return encode(await commit(db, { ...inbound, header, adt }, previous));
   } catch (error) {
     if (error instanceof Hl7Error) {
-      return encode(await refuseMessage(db, inbound, error, previous));
+      return encode(await refuseMessage(write, inbound, error, previous));
     }
     const now = await findPrevious(db, parsed).catch(() => undefined);
     if (now?.status === "processed" && now.bodyHash === inbound.bodyHash) {
       return encode(now.ack);
     }
 
-    return encode(await refuseMessage(db, inbound, databaseError(error, header.controlId), now ?? previous));
+    return encode(await refuseMessage(write, inbound, databaseError(error, header.controlId), now ?? previous));
   }
 };

@@ -5,6 +5,7 @@
  */
 import type { TDb, TTx } from "../db";
 import { createLogger } from "../logger";
+import type { TStoreWriter } from "../worklist/adt-store";
 import type { TAckCode } from "./build-ack";
 import type { TParsedMessage } from "./parse-message";
 
@@ -78,21 +79,21 @@ export const saveHl7Message = async (
 /**
  * Store a refused or failed message in its own write; never throws (the ACK must still go out). When the key is
  * taken meanwhile (a concurrent copy), the row is kept without a control id.
- * @param db - client
+ * @param write - runs one write on a store (the listener's driver-level store, or Prisma's client)
  * @param previous - the earlier non-processed row for this key, if any
  * @param row - from hl7MessageRow
  * @returns the row id, or undefined when the database refused every attempt
  */
 export const storeFailedMessage = async (
-  db: TDb,
+  write: TStoreWriter,
   previous: TPreviousMessage | null | undefined,
   row: ReturnType<typeof hl7MessageRow>,
 ): Promise<string | undefined> => {
   try {
-    return await saveHl7Message(db, previous, row);
+    return await write((store) => store.saveHl7Message(previous, row));
   } catch {
     try {
-      return await saveHl7Message(db, undefined, { ...row, controlId: null });
+      return await write((store) => store.saveHl7Message(undefined, { ...row, controlId: null }));
     } catch (error) {
       log.error("could not store the message", { controlId: row.controlId, error: errorCode(error) });
 

@@ -3,9 +3,8 @@
  * (reliability-matrix §1.3: a refused message is still evidence). Used for parse/validation errors, worklist
  * refusals, reused control ids and database failures.
  */
-import type { TDb } from "../db";
-import { recordAuditEvent } from "../audit/record-audit-event";
 import { createLogger } from "../logger";
+import type { TStoreWriter } from "../worklist/adt-store";
 import { buildAck } from "./build-ack";
 import type { Hl7Error } from "./hl7-error";
 import { hl7MessageRow, storeFailedMessage, type TPreviousMessage } from "./hl7-message-row";
@@ -29,14 +28,14 @@ export type TInbound = {
  * keyed row; or, when the key belongs to a processed message (reused control id), as a new row with controlId
  * null and status "rejected" (answered AE: the content may be fine, the key is not). Otherwise AR → "rejected",
  * AE → "error".
- * @param db - client
+ * @param write - runs one write on a store (each write its own transaction)
  * @param inbound - parsed message, hash, source
  * @param error - what to report (code, location, AE/AR)
  * @param previous - the row found for this key before processing (undefined when unknown)
  * @returns the ACK text
  */
 export const refuseMessage = async (
-  db: TDb,
+  write: TStoreWriter,
   inbound: TInbound,
   error: Hl7Error,
   previous: TPreviousMessage | null | undefined,
@@ -48,7 +47,7 @@ export const refuseMessage = async (
   const status = error.ack === "AR" || keyTaken ? "rejected" : "error";
   const errorText = `${error.code} ${error.location}: ${error.message}`;
   const row = hl7MessageRow(parsed, inbound.bodyHash, controlId, { status, ackCode: error.ack, ack, error: errorText });
-  const id = await storeFailedMessage(db, keyTaken ? undefined : previous, row);
+  const id = await storeFailedMessage(write, keyTaken ? undefined : previous, row);
   log.warn("message refused", {
     messageId: id,
     controlId: parsed.header?.controlId,
@@ -56,13 +55,15 @@ export const refuseMessage = async (
     code: error.code,
     location: error.location,
   });
-  await recordAuditEvent(db, {
-    action: "hl7.received",
-    outcome: error.ack === "AR" ? 8 : 4,
-    subject: id ?? "",
-    detail: `${parsed.header?.messageType ?? "?"}^${parsed.header?.triggerEvent ?? ""} ${error.ack} ${errorText}`,
-    source: inbound.source,
-  }).catch(() => {});
+  await write((store) =>
+    store.recordAuditEvent({
+      action: "hl7.received",
+      outcome: error.ack === "AR" ? 8 : 4,
+      subject: id ?? "",
+      detail: `${parsed.header?.messageType ?? "?"}^${parsed.header?.triggerEvent ?? ""} ${error.ack} ${errorText}`,
+      source: inbound.source,
+    }),
+  ).catch(() => {});
 
   return ack;
 };

@@ -1,12 +1,14 @@
 /**
  * Shared pieces of applying an ADT event: the result type, field semantics (empty = keep, HL7 null = clear), the
  * facility, which PID-3 / MRG-1 repetition is the MRN, patient lookup through aliases, department lookup.
- * Every function here runs inside the caller's transaction.
+ * Every function here runs inside the caller's transaction, through its store (adt-store.ts).
  */
-import type { TTx } from "../db";
 import { toPersonName as toDicomPersonName } from "../dicom/format-dicom-values";
 import { HL7_NULL, type TAdtEvent, type TPersonName } from "../hl7/adt-event";
+import type { TAdtStore, TFacility, TFoundPatient, TPatientKey, TPatientWrite } from "./adt-store";
 import { foldSearchText } from "./fold-search-text";
+
+export type { TAdtStore, TFacility, TFoundPatient, TPatientKey } from "./adt-store";
 
 export type TApplyAdtResult = {
   /** The patient the message ended up with (survivor of a merge); null when nothing was found or created. */
@@ -54,24 +56,17 @@ export const toPersonName = (n: TPersonName): string =>
     suffix: clean(n.suffix),
   });
 
-export type TFacility = { id: string; code: string; mrnAuthority: string };
-
 /** The facility by code, created on first sight (mrnAuthority: first MR repetition's authority, else the first's). */
-export const resolveFacility = async (tx: TTx, event: TAdtEvent): Promise<TFacility> => {
+export const resolveFacility = async (store: TAdtStore, event: TAdtEvent): Promise<TFacility> => {
   const code = event.facilityCode;
-  const existing = await tx.facility.findUnique({ where: { code }, select: { id: true, code: true, mrnAuthority: true } });
+  const existing = await store.findFacility(code);
   if (existing) {
     return existing;
   }
   const mr = event.identifiers.find((i) => i.type === "MR") ?? event.identifiers[0];
 
-  return tx.facility.create({
-    data: { code, name: code, mrnAuthority: mr?.authority || code },
-    select: { id: true, code: true, mrnAuthority: true },
-  });
+  return store.createFacility({ code, name: code, mrnAuthority: mr?.authority || code });
 };
-
-export type TPatientKey = { mrn: string; issuer: string };
 
 /**
  * The MRN among identifiers (PID-3 or MRG-1): the repetition whose authority is the facility's mrnAuthority, else
@@ -83,42 +78,40 @@ export const pickPatientKey = (ids: TAdtEvent["identifiers"], facility: TFacilit
   return { mrn: pick?.id ?? "", issuer: pick?.authority || facility.mrnAuthority };
 };
 
-export type TFoundPatient = { id: string; mrn: string; issuer: string; lastEventAt: Date | null };
-
 /**
  * The patient carrying (mrn, issuer), else the one it was merged into / renamed to (PatientAlias); `viaAlias` tells
  * which. One indexed read for a known MRN, a second only when there is no such patient (a single statement with
  * OR EXISTS(alias) would scan the Patient table on SQLite).
  */
 export const findPatient = async (
-  tx: TTx,
+  store: TAdtStore,
   key: TPatientKey,
 ): Promise<(TFoundPatient & { viaAlias: boolean }) | null> => {
-  const select = { id: true, mrn: true, issuer: true, lastEventAt: true } as const;
-  const direct = await tx.patient.findUnique({ where: { mrn_issuer: key }, select });
+  const direct = await store.findPatient(key);
   if (direct) {
     return { ...direct, viaAlias: false };
   }
-  const alias = await tx.patientAlias.findUnique({ where: { mrn_issuer: key }, select: { patient: { select } } });
+  const aliased = await store.findAliasedPatient(key);
 
-  return alias ? { ...alias.patient, viaAlias: true } : null;
+  return aliased ? { ...aliased, viaAlias: true } : null;
 };
 
 /** LocationMapping for (facility, point of care), then ("", point of care); null when unmapped. */
-export const resolveDepartment = async (tx: TTx, facilityCode: string, pointOfCare: string): Promise<string | null> => {
+export const resolveDepartment = async (
+  store: TAdtStore,
+  facilityCode: string,
+  pointOfCare: string,
+): Promise<string | null> => {
   if (pointOfCare === "") {
     return null;
   }
-  const rows = await tx.locationMapping.findMany({
-    where: { pointOfCare, facilityCode: { in: [facilityCode, ""] } },
-    select: { facilityCode: true, departmentId: true },
-  });
+  const rows = await store.findLocationMappings(facilityCode, pointOfCare);
 
   return (rows.find((r) => r.facilityCode === facilityCode) ?? rows[0])?.departmentId ?? null;
 };
 
 /** Patient columns from the event (name always; other fields only when sent) and the event time. */
-export const patientData = (event: TAdtEvent, mrn: string) => {
+export const patientData = (event: TAdtEvent, mrn: string): TPatientWrite => {
   const n = event.name;
 
   return {
@@ -144,7 +137,7 @@ export const isOlder = (at: Date, lastEventAt: Date | null | undefined): boolean
  * @param found - the result of findPatient for key (null when unknown)
  */
 export const writePatient = async (
-  tx: TTx,
+  store: TAdtStore,
   event: TAdtEvent,
   key: TPatientKey,
   found: TFoundPatient | null,
@@ -153,17 +146,12 @@ export const writePatient = async (
     if (isOlder(event.recordedAt, found.lastEventAt)) {
       return { ...found, patientUpdated: false };
     }
-    await tx.patient.update({ where: { id: found.id }, data: patientData(event, found.mrn), select: { id: true } });
+    await store.updatePatient(found.id, patientData(event, found.mrn));
 
     return { ...found, patientUpdated: true };
   }
   const data = patientData(event, key.mrn);
-  const row = await tx.patient.upsert({
-    where: { mrn_issuer: key },
-    create: { ...key, ...data },
-    update: data,
-    select: { id: true },
-  });
+  const id = await store.upsertPatient(key, data);
 
-  return { id: row.id, ...key, patientUpdated: true };
+  return { id, ...key, patientUpdated: true };
 };

@@ -10,7 +10,6 @@
  * older than the patient's lastEventAt leaves the demographics alone. Cancels (A11/A12/A13) never create rows and
  * never touch demographics (senders often build them from the cancelled event's data).
  */
-import type { TTx } from "../db";
 import { CANCEL_EVENTS, type TAdtEvent } from "../hl7/adt-event";
 import { Hl7Error } from "../hl7/hl7-error";
 import {
@@ -28,39 +27,33 @@ import {
   type TApplyContext,
   type TFacility,
 } from "./adt-context";
-import { recordIdentityChanges } from "./record-identity-changes";
+import type { TAdtStore, TEncounterWrite, TStoredEncounter, TVisitKey } from "./adt-store";
 
-type TVisitKey = { visitNumber: string; visitIssuer: string };
 type TLocation = TAdtEvent["location"];
-type TExisting = {
-  id: string;
-  patientId: string;
-  lastEventAt: Date | null;
-  status: string;
-  pointOfCare: string;
-  facilityId: string | null;
-  departmentId: string | null;
-  visitNumber: string;
-  visitIssuer: string;
+type TExisting = TStoredEncounter;
+
+/**
+ * What a visit event needs besides the store: listing delivered images of a renumbered visit (A06/A07 with another
+ * prior visit number; only the Prisma path offers it: isStoreEvent in apply-adt-event.ts).
+ */
+export type TVisitEventOptions = {
+  recordVisitChange?: (change: {
+    encounterId: string;
+    fromMrn: string;
+    fromIssuer: string;
+    fromVisitNumber: string;
+    toPatientId: string;
+  }) => Promise<void>;
 };
 
-const ENCOUNTER_SELECT = {
-  id: true,
-  patientId: true,
-  lastEventAt: true,
-  status: true,
-  pointOfCare: true,
-  facilityId: true,
-  departmentId: true,
-  visitNumber: true,
-  visitIssuer: true,
-} as const;
+/** Whether an event may renumber a visit (A06/A07): it needs recordVisitChange. */
+export const mayRenumberVisit = (event: TAdtEvent): boolean => event.event === "A06" || event.event === "A07";
 
 const isSent = (loc: TLocation): boolean => [loc.pointOfCare, loc.room, loc.bed].some((v) => v !== "");
 
 /** A06/A07: the visit key before the change (MRG-5 when PV1-19 is the key, MRG-3 when PID-18 is), if different. */
 const priorVisitKey = (event: TAdtEvent, fromPv1: boolean, facility: TFacility, current: TVisitKey) => {
-  if (event.event !== "A06" && event.event !== "A07") {
+  if (!mayRenumberVisit(event)) {
     return undefined;
   }
   const prior = fromPv1 ? event.prior.visitNumber : event.prior.accountNumber;
@@ -71,21 +64,31 @@ const priorVisitKey = (event: TAdtEvent, fromPv1: boolean, facility: TFacility, 
 };
 
 /** Location columns and department for a sent PV1-3 / PV1-6 (department re-read only when the place changed). */
-const locationData = async (tx: TTx, loc: TLocation, facility: TFacility, existing: TExisting | undefined) => {
+const locationData = async (
+  store: TAdtStore,
+  loc: TLocation,
+  facility: TFacility,
+  existing: TExisting | undefined,
+): Promise<TEncounterWrite> => {
   const pointOfCare = clean(loc.pointOfCare);
   const samePlace = existing && existing.pointOfCare === pointOfCare && existing.facilityId === facility.id;
-  const departmentId = samePlace ? existing.departmentId : await resolveDepartment(tx, facility.code, pointOfCare);
+  const departmentId = samePlace ? existing.departmentId : await resolveDepartment(store, facility.code, pointOfCare);
 
   return { pointOfCare, room: clean(loc.room), bed: clean(loc.bed), departmentId };
 };
 
 /** Columns an admit/update-like event writes (PV1-3 and PV1-7 as units: sent → replaced, empty → kept). */
-const visitData = async (tx: TTx, event: TAdtEvent, facility: TFacility, existing: TExisting | undefined) => {
+const visitData = async (
+  store: TAdtStore,
+  event: TAdtEvent,
+  facility: TFacility,
+  existing: TExisting | undefined,
+): Promise<TEncounterWrite> => {
   const doctor = toPersonName(event.attendingDoctor);
 
   return {
     facilityId: facility.id,
-    ...(isSent(event.location) ? await locationData(tx, event.location, facility, existing) : {}),
+    ...(isSent(event.location) ? await locationData(store, event.location, facility, existing) : {}),
     patientClass: field(event.patientClass),
     attendingDoctor: doctor === "" && event.attendingDoctor.id === "" ? undefined : doctor,
     admittedAt: event.admittedAt,
@@ -95,7 +98,7 @@ const visitData = async (tx: TTx, event: TAdtEvent, facility: TFacility, existin
 };
 
 /** Status (and discharge time) an event sets; undefined keeps the stored status. */
-const statusChange = (event: TAdtEvent, existing: TExisting | undefined) => {
+const statusChange = (event: TAdtEvent, existing: TExisting | undefined): TEncounterWrite => {
   switch (event.event) {
     case "A01":
     case "A04":
@@ -111,12 +114,12 @@ const statusChange = (event: TAdtEvent, existing: TExisting | undefined) => {
 
 /** A11 / A12 / A13 on an existing encounter. */
 const cancelData = async (
-  tx: TTx,
+  store: TAdtStore,
   event: TAdtEvent,
   facility: TFacility,
   existing: TExisting,
   notes: string[],
-): Promise<Record<string, unknown>> => {
+): Promise<TEncounterWrite> => {
   const at = { lastEventAt: event.recordedAt };
   if (event.event === "A11") {
     return { ...at, status: "cancelled" };
@@ -128,37 +131,39 @@ const cancelData = async (
       return at;
     }
 
-    return { ...at, ...(await locationData(tx, event.priorLocation, facility, existing)) };
+    return { ...at, ...(await locationData(store, event.priorLocation, facility, existing)) };
   }
   // A13: PV1-3 holds the location after the cancel (HL7 v2.3.1 §3.2.13).
-  const location = isSent(event.location) ? await locationData(tx, event.location, facility, existing) : {};
+  const location = isSent(event.location) ? await locationData(store, event.location, facility, existing) : {};
 
   return { ...at, ...location, dischargedAt: null, ...(existing.status === "discharged" ? { status: "active" } : {}) };
 };
 
 /**
  * Apply one visit event.
- * @param tx - transaction client
+ * @param store - the transaction's store
  * @param event - validated event (a visit event)
  * @param context - message id for IdentityChange rows
+ * @param options - recordVisitChange (required for A06/A07)
  * @throws Hl7Error 207 - the visit number belongs to another patient (the transaction must roll back)
  */
 export const applyVisitEvent = async (
-  tx: TTx,
+  store: TAdtStore,
   event: TAdtEvent,
   context: TApplyContext,
+  options: TVisitEventOptions = {},
 ): Promise<TApplyAdtResult> => {
-  const facility = await resolveFacility(tx, event);
+  const facility = await resolveFacility(store, event);
   const key = pickPatientKey(event.identifiers, facility);
   const fromPv1 = event.visitNumber.id !== "";
   const visit = fromPv1 ? event.visitNumber : event.accountNumber;
   const visitKey = { visitNumber: visit.id, visitIssuer: visit.authority || facility.code };
   const priorKey = priorVisitKey(event, fromPv1, facility, visitKey);
-  const found = await findPatient(tx, key);
-  const encounters: TExisting[] = await tx.encounter.findMany({
-    where: { OR: [visitKey, ...(priorKey ? [priorKey] : [])] },
-    select: ENCOUNTER_SELECT,
-  });
+  // Encounter before patient: under READ COMMITTED, a copy of the same first message racing on another connection
+  // may commit between the two reads; read in this order, a visit seen implies its patient is seen too (no false
+  // "visit of another patient"), and the loser fails on a unique key and answers with the winner's stored ACK.
+  const encounters = await store.findEncounters([visitKey, ...(priorKey ? [priorKey] : [])]);
+  const found = await findPatient(store, key);
   const isKey = (k: TVisitKey) => (e: TExisting) => e.visitNumber === k.visitNumber && e.visitIssuer === k.visitIssuer;
   const current = encounters.find(isKey(visitKey));
   const prior = priorKey ? encounters.find(isKey(priorKey)) : undefined;
@@ -175,7 +180,7 @@ export const applyVisitEvent = async (
     const name = fromPv1 ? "PV1-19 visit number" : "PID-18 account number (used as visit number)";
     throw new Hl7Error(207, fromPv1 ? "PV1^1^19" : "PID^1^18", `${name} already belongs to another patient`);
   }
-  const patient = isCancel && found ? { ...found, patientUpdated: false } : await writePatient(tx, event, key, found);
+  const patient = isCancel && found ? { ...found, patientUpdated: false } : await writePatient(store, event, key, found);
   if (!isCancel && !patient.patientUpdated) {
     notes.push(NOTE.patientOlder);
   }
@@ -185,33 +190,30 @@ export const applyVisitEvent = async (
     return { patientId: patient.id, encounterId: existing.id, applied: patient.patientUpdated, notes };
   }
   if (existing && isCancel) {
-    const data = await cancelData(tx, event, facility, existing, notes);
-    await tx.encounter.update({ where: { id: existing.id }, data, select: { id: true } });
+    await store.updateEncounter(existing.id, await cancelData(store, event, facility, existing, notes));
 
     return { patientId: patient.id, encounterId: existing.id, applied: true, notes };
   }
-  const data = { ...(await visitData(tx, event, facility, existing)), ...statusChange(event, existing) };
+  const data = { ...(await visitData(store, event, facility, existing)), ...statusChange(event, existing) };
   if (existing) {
     const renumber = existing === prior ? visitKey : {};
     if (existing === prior) {
-      await recordIdentityChanges(tx, {
-        studies: { encounterId: existing.id },
-        kind: "visit-change",
+      if (!options.recordVisitChange) {
+        throw new Error("a visit renumbering needs recordVisitChange");
+      }
+      await options.recordVisitChange({
+        encounterId: existing.id,
         fromMrn: patient.mrn,
         fromIssuer: patient.issuer,
         fromVisitNumber: existing.visitNumber,
         toPatientId: patient.id,
-        hl7MessageId: context.messageId(),
       });
     }
-    await tx.encounter.update({ where: { id: existing.id }, data: { ...data, ...renumber }, select: { id: true } });
+    await store.updateEncounter(existing.id, { ...data, ...renumber });
 
     return { patientId: patient.id, encounterId: existing.id, applied: true, notes };
   }
-  const created = await tx.encounter.create({
-    data: { status: "active", ...data, ...visitKey, patientId: patient.id },
-    select: { id: true },
-  });
+  const createdId = await store.createEncounter({ status: "active", ...data, ...visitKey, patientId: patient.id });
 
-  return { patientId: patient.id, encounterId: created.id, applied: true, notes };
+  return { patientId: patient.id, encounterId: createdId, applied: true, notes };
 };

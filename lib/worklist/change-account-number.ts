@@ -19,6 +19,7 @@ import {
   type TApplyAdtResult,
   type TApplyContext,
 } from "./adt-context";
+import { prismaAdtStore } from "./adt-store";
 import { recordIdentityChanges } from "./record-identity-changes";
 
 /**
@@ -36,9 +37,10 @@ export const changeAccountNumber = async (
   if (event.accountNumber.id === "") {
     throw new Hl7Error(101, "PID^1^18", "PID-18 patient account number is empty");
   }
-  const facility = await resolveFacility(tx, event);
+  const store = prismaAdtStore(tx);
+  const facility = await resolveFacility(store, event);
   const key = pickPatientKey(event.identifiers, facility);
-  const patient = await writePatient(tx, event, key, await findPatient(tx, key));
+  const patient = await writePatient(store, event, key, await findPatient(store, key));
   const notes: string[] = patient.patientUpdated ? [] : [NOTE.patientOlder];
   const toKey = (cx: { id: string; authority: string }) => ({
     visitNumber: cx.id,

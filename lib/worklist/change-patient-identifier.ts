@@ -22,6 +22,7 @@ import {
   type TApplyAdtResult,
   type TApplyContext,
 } from "./adt-context";
+import { prismaAdtStore } from "./adt-store";
 import { foldSearchText } from "./fold-search-text";
 import { recordIdentityChanges } from "./record-identity-changes";
 
@@ -37,19 +38,20 @@ export const changePatientIdentifier = async (
   event: TAdtEvent,
   context: TApplyContext,
 ): Promise<TApplyAdtResult> => {
-  const facility = await resolveFacility(tx, event);
+  const store = prismaAdtStore(tx);
+  const facility = await resolveFacility(store, event);
   const newKey = pickPatientKey(event.identifiers, facility);
   const oldKey = pickPatientKey(event.prior.identifiers, facility);
-  const found = await findPatient(tx, newKey);
+  const found = await findPatient(store, newKey);
   const written = async (notes: string[]): Promise<TApplyAdtResult> => {
-    const p = await writePatient(tx, event, newKey, found);
+    const p = await writePatient(store, event, newKey, found);
 
     return { patientId: p.id, encounterId: null, applied: true, notes: p.patientUpdated ? notes : [...notes, NOTE.patientOlder] };
   };
   if (newKey.mrn === oldKey.mrn && newKey.issuer === oldKey.issuer) {
     return written([]);
   }
-  const old = await findPatient(tx, oldKey);
+  const old = await findPatient(store, oldKey);
   if (!old) {
     const result = await written([NOTE.priorUnknown]);
     await tx.patientAlias.create({

@@ -22,6 +22,7 @@ import {
   type TApplyAdtResult,
   type TApplyContext,
 } from "./adt-context";
+import { prismaAdtStore } from "./adt-store";
 import { recordIdentityChanges } from "./record-identity-changes";
 
 /**
@@ -32,14 +33,15 @@ import { recordIdentityChanges } from "./record-identity-changes";
  * @throws Hl7Error 205 (circular) / 207 (conflicting earlier merge)
  */
 export const mergePatients = async (tx: TTx, event: TAdtEvent, context: TApplyContext): Promise<TApplyAdtResult> => {
-  const facility = await resolveFacility(tx, event);
+  const store = prismaAdtStore(tx);
+  const facility = await resolveFacility(store, event);
   const survivorKey = pickPatientKey(event.identifiers, facility);
   const priorKey = pickPatientKey(event.prior.identifiers, facility);
   if (survivorKey.mrn === priorKey.mrn && survivorKey.issuer === priorKey.issuer) {
     throw new Hl7Error(205, "MRG^1^1", "MRG-1 prior patient identifier equals PID-3 (circular merge)");
   }
-  const prior = await findPatient(tx, priorKey);
-  const found = await findPatient(tx, survivorKey);
+  const prior = await findPatient(store, priorKey);
+  const found = await findPatient(store, survivorKey);
   if (prior?.viaAlias) {
     if (prior.id === found?.id) {
       return { patientId: found.id, encounterId: null, applied: false, notes: [NOTE.alreadyMerged] };
@@ -49,7 +51,7 @@ export const mergePatients = async (tx: TTx, event: TAdtEvent, context: TApplyCo
   if (prior && prior.id === found?.id) {
     throw new Hl7Error(207, "PID^1^3", "PID-3 was merged into the MRG-1 patient earlier (inverse merge)");
   }
-  const survivor = await writePatient(tx, event, survivorKey, found);
+  const survivor = await writePatient(store, event, survivorKey, found);
   const notes: string[] = survivor.patientUpdated ? [] : [NOTE.patientOlder];
   const alias = { ...priorKey, patientId: survivor.id, kind: "merge", hl7MessageId: context.messageId() };
   if (!prior) {

@@ -1,0 +1,461 @@
+/**
+ * The ADT store (adt-store.ts) as plain SQL on the database driver, for the MLLP listener's hot path: one
+ * transaction per message without Prisma's per-statement cost (lib/hl7/README.md, "Storage and audit").
+ * - SQLite: its own better-sqlite3 connection (WAL, synchronous=FULL, foreign_keys, busy_timeout 5 s), prepared
+ *   statements, BEGIN IMMEDIATE … COMMIT. Transactions of the process are serialised (`serialize`, also used for
+ *   the Prisma path of rare events): SQLite has one writer, and a synchronous busy wait on the event loop must never
+ *   wait for a transaction of the same process.
+ * - PostgreSQL: a small pg pool, READ COMMITTED (as Prisma), one pooled connection per message. Every statement is a
+ *   round trip, so the closing writes of a message (patient and encounter update, encounter insert, message row,
+ *   audit row: nothing reads them back) are deferred and sent at the end as ONE statement (data-modifying CTEs),
+ *   which commits them atomically. BEGIN … COMMIT is opened only when a write must happen earlier (a new facility or
+ *   patient, whose row later writes reference); without it the reads run each in its own snapshot exactly as they
+ *   would inside a READ COMMITTED transaction (they take no locks).
+ * Values are stored exactly as Prisma stores them: cuid-shaped ids, DateTime as ISO-8601 UTC text on SQLite
+ * ("…+00:00") and as TIMESTAMP(3) in UTC on PostgreSQL, createdAt/updatedAt set here. SQL text is built only from
+ * the column lists below; every value is a bound parameter.
+ */
+import crypto from "node:crypto";
+import Database from "better-sqlite3";
+import pg from "pg";
+import type { TAuditEvent } from "../audit/record-audit-event";
+import { parseDatabaseUrl } from "../db-url";
+import type { TPreviousMessage } from "../hl7/hl7-message-row";
+import type { TAdtStore, TFoundPatient, TStoredEncounter } from "./adt-store";
+
+type TValue = string | number | null;
+type TRow = Record<string, unknown>;
+
+/** How a write is run. */
+type TWriteOptions = {
+  /** Nothing later in the transaction reads or references it: the executor may send it with the other deferred
+   * writes at commit. */
+  defer?: boolean;
+  /** An UPDATE of one row by id: changing no row is an error (the row was deleted meanwhile), as Prisma's update. */
+  oneRow?: boolean;
+};
+
+/** Runs one statement: rows for a query, nothing for a write. */
+type TExecutor = {
+  /** `write`: a statement that changes rows (INSERT … RETURNING). */
+  all: (sql: string, params: TValue[], write?: boolean) => Promise<TRow[]>;
+  run: (sql: string, params: TValue[], options?: TWriteOptions) => Promise<void>;
+};
+
+/** An UPDATE by id found no row (cf. Prisma P2025): the transaction rolls back, the message is answered AE. */
+export class RowNotFoundError extends Error {
+  code = "ROW_NOT_FOUND";
+  constructor() {
+    super("the row to update does not exist");
+    this.name = "RowNotFoundError";
+  }
+}
+
+export type TSqlAdtStore = {
+  kind: "sqlite" | "postgresql";
+  /** Run fn in one transaction; resolves after COMMIT returned (rolls back and rethrows on error). */
+  transaction: <T>(fn: (store: TAdtStore) => Promise<T>) => Promise<T>;
+  /** Run fn while no transaction of this store runs (SQLite; on PostgreSQL fn just runs). */
+  serialize: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The stored message for (sendingFacility, controlId), outside any transaction. */
+  findMessage: (sendingFacility: string, controlId: string) => Promise<TPreviousMessage | null>;
+  close: () => Promise<void>;
+};
+
+const COLUMNS = {
+  Facility: ["id", "code", "name", "mrnAuthority", "createdAt"],
+  Patient: [
+    "id", "mrn", "issuer", "familyName", "givenName", "middleName", "suffix", "prefix", "birthDate", "sex",
+    "searchText", "lastEventAt", "createdAt", "updatedAt",
+  ],
+  Encounter: [
+    "id", "patientId", "visitNumber", "visitIssuer", "facilityId", "pointOfCare", "room", "bed", "patientClass",
+    "attendingDoctor", "status", "admittedAt", "dischargedAt", "departmentId", "lastEventAt", "createdAt", "updatedAt",
+  ],
+  Hl7Message: [
+    "id", "sendingApp", "sendingFacility", "controlId", "messageType", "triggerEvent", "version", "bodyHash", "raw",
+    "status", "ackCode", "ack", "error", "patientId", "receivedAt",
+  ],
+  AuditEvent: ["id", "at", "action", "outcome", "userId", "patientId", "studyId", "subject", "detail", "source"],
+} as const;
+type TTable = keyof typeof COLUMNS;
+
+const q = (name: string): string => `"${name}"`;
+const ENCOUNTER_COLUMNS = [
+  "id", "patientId", "lastEventAt", "status", "pointOfCare", "facilityId", "departmentId", "visitNumber", "visitIssuer",
+].map(q).join(", ");
+const PATIENT_COLUMNS = ["id", "mrn", "issuer", "lastEventAt"];
+
+let counter = Math.floor(Math.random() * 36 ** 4);
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+/** A new id of the shape Prisma's cuid() default gives (c + time + counter + random, 25 characters, base 36). */
+export const newCuid = (): string => {
+  counter = (counter + 1) % 36 ** 4;
+  if (randomAt + 12 > randomPool.length) {
+    randomPool = crypto.randomBytes(4096);
+    randomAt = 0;
+  }
+  let random = "";
+  for (let i = 0; i < 12; i += 1) {
+    random += (randomPool[randomAt + i]! % 36).toString(36);
+  }
+  randomAt += 12;
+
+  return `c${Date.now().toString(36).padStart(8, "0")}${counter.toString(36).padStart(4, "0")}${random}`;
+};
+
+/** Only the defined values, only of the table's columns (a programming error otherwise). */
+const entries = (table: TTable, data: TRow): [string, unknown][] => {
+  const allowed: readonly string[] = COLUMNS[table];
+
+  return Object.entries(data).filter(([key, value]) => {
+    if (!allowed.includes(key)) {
+      throw new Error(`${table}.${key} is not a column this store writes`);
+    }
+
+    return value !== undefined;
+  });
+};
+
+/**
+ * The store on one transaction's executor.
+ * @param x - statement runner of the open transaction
+ * @param toDb - value conversion of the dialect (Date → text)
+ * @param fromDb - DateTime column value → Date
+ */
+const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown) => Date | null): TAdtStore => {
+  const now = (): Date => new Date();
+  const insert = async (table: TTable, data: TRow, returning = "", defer = false): Promise<TRow[]> => {
+    const cols = entries(table, data);
+    const sql =
+      `INSERT INTO ${q(table)} (${cols.map(([k]) => q(k)).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})` +
+      returning;
+    const params = cols.map(([, v]) => toDb(v));
+    if (returning) {
+      return x.all(sql, params, true);
+    }
+    await x.run(sql, params, { defer });
+
+    return [];
+  };
+  const update = async (table: TTable, id: string, data: TRow): Promise<void> => {
+    const cols = entries(table, data);
+    const sql = `UPDATE ${q(table)} SET ${cols.map(([k]) => `${q(k)} = ?`).join(", ")} WHERE "id" = ?`;
+    await x.run(sql, [...cols.map(([, v]) => toDb(v)), id], { defer: true, oneRow: true });
+  };
+  const patient = (row: TRow | undefined): TFoundPatient | null =>
+    row
+      ? { id: String(row.id), mrn: String(row.mrn), issuer: String(row.issuer), lastEventAt: fromDb(row.lastEventAt) }
+      : null;
+
+  return {
+    findFacility: async (code) => {
+      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority" FROM "Facility" WHERE "code" = ?`, [code]);
+
+      return row ? { id: String(row.id), code: String(row.code), mrnAuthority: String(row.mrnAuthority) } : null;
+    },
+    createFacility: async (data) => {
+      const id = newCuid();
+      await insert("Facility", { id, ...data, createdAt: now() });
+
+      return { id, code: data.code, mrnAuthority: data.mrnAuthority };
+    },
+    findPatient: async (key) => {
+      const cols = PATIENT_COLUMNS.map(q).join(", ");
+      const rows = await x.all(`SELECT ${cols} FROM "Patient" WHERE "mrn" = ? AND "issuer" = ?`, [key.mrn, key.issuer]);
+
+      return patient(rows[0]);
+    },
+    findAliasedPatient: async (key) => {
+      const cols = PATIENT_COLUMNS.map((c) => `p.${q(c)}`).join(", ");
+      const rows = await x.all(
+        `SELECT ${cols} FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId" WHERE a."mrn" = ? AND a."issuer" = ?`,
+        [key.mrn, key.issuer],
+      );
+
+      return patient(rows[0]);
+    },
+    updatePatient: async (id, data) => update("Patient", id, { ...data, updatedAt: now() }),
+    upsertPatient: async (key, data) => {
+      const at = now();
+      const set = entries("Patient", { ...data, updatedAt: at })
+        .map(([k]) => `${q(k)} = excluded.${q(k)}`)
+        .join(", ");
+      const rows = await insert(
+        "Patient",
+        { id: newCuid(), ...key, ...data, createdAt: at, updatedAt: at },
+        ` ON CONFLICT ("mrn", "issuer") DO UPDATE SET ${set} RETURNING "id"`,
+      );
+
+      return String(rows[0]!.id);
+    },
+    findEncounters: async (keys) => {
+      if (keys.length === 0) {
+        return [];
+      }
+      const where = keys.map(() => `("visitNumber" = ? AND "visitIssuer" = ?)`).join(" OR ");
+      const rows = await x.all(
+        `SELECT ${ENCOUNTER_COLUMNS} FROM "Encounter" WHERE ${where}`,
+        keys.flatMap((k) => [k.visitNumber, k.visitIssuer]),
+      );
+
+      return rows.map(
+        (r): TStoredEncounter => ({
+          id: String(r.id),
+          patientId: String(r.patientId),
+          lastEventAt: fromDb(r.lastEventAt),
+          status: String(r.status),
+          pointOfCare: String(r.pointOfCare),
+          facilityId: r.facilityId === null ? null : String(r.facilityId),
+          departmentId: r.departmentId === null ? null : String(r.departmentId),
+          visitNumber: String(r.visitNumber),
+          visitIssuer: String(r.visitIssuer),
+        }),
+      );
+    },
+    findLocationMappings: async (facilityCode, pointOfCare) => {
+      const rows = await x.all(
+        `SELECT "facilityCode", "departmentId" FROM "LocationMapping" WHERE "pointOfCare" = ? AND "facilityCode" IN (?, ?)`,
+        [pointOfCare, facilityCode, ""],
+      );
+
+      return rows.map((r) => ({ facilityCode: String(r.facilityCode), departmentId: String(r.departmentId) }));
+    },
+    updateEncounter: async (id, data) => update("Encounter", id, { ...data, updatedAt: now() }),
+    createEncounter: async (data) => {
+      const id = newCuid();
+      const at = now();
+      await insert("Encounter", { id, ...data, createdAt: at, updatedAt: at }, "", true);
+
+      return id;
+    },
+    saveHl7Message: async (previous, row) => {
+      if (previous) {
+        const { id: _ignored, ...data } = row;
+        await update("Hl7Message", previous.id, data);
+
+        return previous.id;
+      }
+      const id = row.id ?? newCuid();
+      await insert("Hl7Message", { ...row, id }, "", true);
+
+      return id;
+    },
+    recordAuditEvent: async (event: TAuditEvent) => {
+      await insert("AuditEvent", {
+        id: newCuid(),
+        at: now(),
+        action: event.action,
+        outcome: event.outcome ?? 0,
+        userId: event.userId ?? null,
+        patientId: event.patientId ?? null,
+        studyId: event.studyId ?? null,
+        subject: event.subject ?? "",
+        detail: (event.detail ?? "").slice(0, 2000),
+        source: event.source ?? "",
+      }, "", true);
+    },
+  };
+};
+
+const MESSAGE_LOOKUP =
+  `SELECT "id", "status", "bodyHash", "ack" FROM "Hl7Message" WHERE "sendingFacility" = ? AND "controlId" = ?`;
+const toMessage = (row: TRow | undefined): TPreviousMessage | null =>
+  row ? { id: String(row.id), status: String(row.status), bodyHash: String(row.bodyHash), ack: String(row.ack) } : null;
+
+/** A promise chain: one fn at a time. */
+const createMutex = () => {
+  let tail: Promise<unknown> = Promise.resolve();
+
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+
+    return run;
+  };
+};
+
+const openSqlite = (file: string): TSqlAdtStore => {
+  const conn = new Database(file, { timeout: 5000 });
+  conn.pragma("journal_mode = WAL");
+  conn.pragma("synchronous = FULL");
+  conn.pragma("foreign_keys = ON");
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = conn.prepare(sql);
+      statements.set(sql, s);
+    }
+
+    return s;
+  };
+  const x: TExecutor = {
+    all: async (sql, params) => prepare(sql).all(...params) as TRow[],
+    run: async (sql, params, options = {}) => {
+      if (prepare(sql).run(...params).changes === 0 && options.oneRow) {
+        throw new RowNotFoundError();
+      }
+    },
+  };
+  const toDb = (v: unknown): TValue => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : (v as TValue));
+  const fromDb = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
+  const store = storeOn(x, toDb, fromDb);
+  const serialize = createMutex();
+
+  return {
+    kind: "sqlite",
+    serialize,
+    transaction: (fn) =>
+      serialize(async () => {
+        prepare("BEGIN IMMEDIATE").run();
+        try {
+          const result = await fn(store);
+          prepare("COMMIT").run();
+
+          return result;
+        } catch (error) {
+          if (conn.inTransaction) {
+            prepare("ROLLBACK").run();
+          }
+          throw error;
+        }
+      }),
+    findMessage: async (facility, controlId) => toMessage(prepare(MESSAGE_LOOKUP).get(facility, controlId) as TRow),
+    close: async () => {
+      conn.close();
+    },
+  };
+};
+
+/** `?` placeholders → `$1 … $n` (the SQL text here never contains a literal question mark). */
+const numbered = (sql: string): string => {
+  let n = 0;
+
+  return sql.replace(/\?/g, () => `$${(n += 1)}`);
+};
+
+const TIMESTAMP_OID = 1114;
+
+const openPostgres = (url: string): TSqlAdtStore => {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
+    types: {
+      // TIMESTAMP(3) without time zone holds UTC (as Prisma writes it).
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === TIMESTAMP_OID
+          ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
+          : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A dropped database or a restarted server ends idle connections; the next transaction gets a new one.
+  pool.on("error", () => {});
+  const sqlCache = new Map<string, string>();
+  const text = (sql: string): string => {
+    let t = sqlCache.get(sql);
+    if (!t) {
+      t = numbered(sql);
+      sqlCache.set(sql, t);
+    }
+
+    return t;
+  };
+  const toDb = (v: unknown): TValue => (v instanceof Date ? v.toISOString() : (v as TValue));
+  const fromDb = (v: unknown): Date | null => (v instanceof Date ? v : v === null || v === undefined ? null : new Date(String(v)));
+
+  return {
+    kind: "postgresql",
+    serialize: (fn) => fn(),
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      let open = false;
+      let deferred: { sql: string; params: TValue[]; oneRow: boolean }[] = [];
+      /** One write; RowNotFoundError when a oneRow update changed nothing (nothing was written then). */
+      const write = async (sql: string, params: TValue[], oneRow: boolean): Promise<void> => {
+        if ((await client.query(text(sql), params)).rowCount === 0 && oneRow) {
+          throw new RowNotFoundError();
+        }
+      };
+      /**
+       * The deferred writes as one statement (a single one as is). A oneRow update that finds no row makes the whole
+       * statement fail (division by zero on its row count), so none of its writes stays.
+       */
+      const flush = async (): Promise<void> => {
+        const writes = deferred;
+        deferred = [];
+        if (writes.length === 1) {
+          await write(writes[0]!.sql, writes[0]!.params, writes[0]!.oneRow);
+        } else if (writes.length > 1) {
+          const ctes = writes.map((w, i) => `w${i} AS (${w.sql}${w.oneRow ? " RETURNING 1" : ""})`);
+          const checks = writes.flatMap((w, i) => (w.oneRow ? [`1 / (SELECT count(*) FROM w${i})::int`] : []));
+          const sql = `WITH ${ctes.join(", ")} SELECT ${checks.join(" + ") || "1"}`;
+          await client.query(numbered(sql), writes.flatMap((w) => w.params));
+        }
+      };
+      /** Before a write that cannot wait: open the transaction, send the deferred writes (in order). Reads need
+       * neither (no read depends on a deferred write, see TExecutor). */
+      const begin = async (): Promise<void> => {
+        if (!open) {
+          await client.query("BEGIN");
+          open = true;
+        }
+        await flush();
+      };
+      const x: TExecutor = {
+        all: async (sql, params, write = false) => {
+          if (write) {
+            await begin();
+          }
+
+          return (await client.query(text(sql), params)).rows as TRow[];
+        },
+        run: async (sql, params, options = {}) => {
+          if (options.defer) {
+            deferred.push({ sql, params, oneRow: options.oneRow ?? false });
+
+            return;
+          }
+          await begin();
+          await write(sql, params, options.oneRow ?? false);
+        },
+      };
+      try {
+        const result = await fn(storeOn(x, toDb, fromDb));
+        await flush();
+        if (open) {
+          await client.query("COMMIT");
+        }
+        client.release();
+
+        return result;
+      } catch (error) {
+        try {
+          if (open) {
+            await client.query("ROLLBACK");
+          }
+          client.release();
+        } catch (rollbackError) {
+          client.release(rollbackError as Error);
+        }
+        throw error;
+      }
+    },
+    findMessage: async (facility, controlId) =>
+      toMessage((await pool.query(text(MESSAGE_LOOKUP), [facility, controlId])).rows[0] as TRow | undefined),
+    close: () => pool.end(),
+  };
+};
+
+/**
+ * Open the store for a DATABASE_URL (file: → SQLite, postgresql:// → PostgreSQL).
+ * @param url - the database URL
+ */
+export const openSqlAdtStore = (url: string): TSqlAdtStore => {
+  const target = parseDatabaseUrl(url);
+
+  return target.kind === "sqlite" ? openSqlite(target.file) : openPostgres(target.url);
+};
