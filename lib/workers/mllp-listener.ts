@@ -12,6 +12,7 @@ import { getEnv } from "../env";
 import { handleInbound } from "../hl7/handle-inbound";
 import { createMllpServer } from "../hl7/mllp-server";
 import { createLogger } from "../logger";
+import { purgeMessages } from "../hl7/purge-messages";
 import { startHeartbeat } from "./heartbeat";
 
 const log = createLogger("mllp-listener");
@@ -85,6 +86,8 @@ export const positiveIntFromEnv = (name: string, env: NodeJS.ProcessEnv = proces
 };
 
 /** Process entry: configuration from the environment, signal handling, exit codes. */
+const PURGE_INTERVAL_MS = 6 * 60 * 60 * 1000;
+
 const main = async (): Promise<void> => {
   const env = getEnv();
   const limits = {
@@ -100,6 +103,14 @@ const main = async (): Promise<void> => {
     host: process.env.MLLP_HOST || "0.0.0.0",
     ...limits,
   });
+  // Retention of the message log (HL7_RETENTION_DAYS): shortly after start, then every 6 hours, off the hot path.
+  const purge = (): void => {
+    purgeMessages(db, { retentionDays: env.hl7RetentionDays })
+      .then((deleted) => deleted > 0 && log.info("message log purged", { deleted, retentionDays: env.hl7RetentionDays }))
+      .catch((error: unknown) => log.warn("message log purge failed", { error: String(error).slice(0, 200) }));
+  };
+  setTimeout(purge, 60_000).unref();
+  setInterval(purge, PURGE_INTERVAL_MS).unref();
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
