@@ -33,21 +33,25 @@ export type TAuditEvent = {
 };
 
 /**
+ * The AuditEvent columns for an event (defaults applied, detail capped), shared by every writer of the table.
+ * @param event - the event
+ */
+export const toAuditEventRow = (event: TAuditEvent) => ({
+  action: event.action,
+  outcome: event.outcome ?? 0,
+  userId: event.userId ?? null,
+  patientId: event.patientId ?? null,
+  studyId: event.studyId ?? null,
+  subject: event.subject ?? "",
+  detail: (event.detail ?? "").slice(0, 2000),
+  source: event.source ?? "",
+});
+
+/**
  * Record an audit event.
  * @param db - client or transaction (so the event commits with the change it describes)
  * @param event - the event
  */
 export const recordAuditEvent = async (db: TDb | TTx, event: TAuditEvent): Promise<void> => {
-  await db.auditEvent.create({
-    data: {
-      action: event.action,
-      outcome: event.outcome ?? 0,
-      userId: event.userId ?? null,
-      patientId: event.patientId ?? null,
-      studyId: event.studyId ?? null,
-      subject: event.subject ?? "",
-      detail: (event.detail ?? "").slice(0, 2000),
-      source: event.source ?? "",
-    },
-  });
+  await db.auditEvent.create({ data: toAuditEventRow(event) });
 };

@@ -18,7 +18,7 @@
 import crypto from "node:crypto";
 import Database from "better-sqlite3";
 import pg from "pg";
-import type { TAuditEvent } from "../audit/record-audit-event";
+import { toAuditEventRow, type TAuditEvent } from "../audit/record-audit-event";
 import { parseDatabaseUrl } from "../db-url";
 import type { TPreviousMessage } from "../hl7/hl7-message-row";
 import type { TAdtStore, TFoundPatient, TStoredEncounter } from "./adt-store";
@@ -243,18 +243,7 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
       return id;
     },
     recordAuditEvent: async (event: TAuditEvent) => {
-      await insert("AuditEvent", {
-        id: newCuid(),
-        at: now(),
-        action: event.action,
-        outcome: event.outcome ?? 0,
-        userId: event.userId ?? null,
-        patientId: event.patientId ?? null,
-        studyId: event.studyId ?? null,
-        subject: event.subject ?? "",
-        detail: (event.detail ?? "").slice(0, 2000),
-        source: event.source ?? "",
-      }, "", true);
+      await insert("AuditEvent", { id: newCuid(), at: now(), ...toAuditEventRow(event) }, "", true);
     },
   };
 };
