@@ -106,7 +106,7 @@ export const ZAdtEvent = z
     /** PID-8 administrative sex (table 0001: one letter), or HL7_NULL. */
     sex: z
       .string()
-      .refine((v) => v.length <= 1 || v === HL7_NULL, "PID-8 administrative sex must be one letter (table 0001)")
+      .refine((v) => /^[A-Za-z]?$/.test(v) || v === HL7_NULL, "PID-8 administrative sex must be one letter (table 0001)")
       .transform((v) => v.toUpperCase()),
     /** PID-18 patient account number (CX.1, CX.4 HD.1): the visit number when PV1-19 is empty. */
     accountNumber: ZCx,

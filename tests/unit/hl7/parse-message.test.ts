@@ -198,6 +198,7 @@ describe("parseMessage: errors carry code, location and ACK", () => {
     ["PID-5 empty", adt({ pid: "PID|1||1^^^A^MR||" }), 101, "PID^1^5", "AE"],
     ["PID-7 invalid", adt({ pid: "PID|1||1^^^A^MR||Doe^J||19801340" }), 102, "PID^1^7", "AE"],
     ["PID-8 too long", adt({ pid: "PID|1||1^^^A^MR||Doe^J||19800101|Female" }), 102, "PID^1^8", "AE"],
+    ["PID-8 not a letter", adt({ pid: "PID|1||1^^^A^MR||Doe^J||19800101|1" }), 102, "PID^1^8", "AE"],
     ["EVN-2 invalid", adt({ evn: "EVN|A04|yesterday" }), 102, "EVN^1^2", "AE"],
     ["PV1-44 invalid", adt({ pv1: seg("PV1", { 2: "O", 19: "V1", 44: "2024-01-01" }) }), 102, "PV1^1^44", "AE"],
     ["no visit number", adt({ pv1: "PV1|1|O|DERM" }), 101, "PV1^1^19", "AE"],
