@@ -110,7 +110,7 @@ const FACILITY_SELECT = { id: true, code: true, mrnAuthority: true } as const;
  */
 export const prismaAdtStore = (tx: TTx): TAdtStore => ({
   findFacility: (code) => tx.facility.findUnique({ where: { code }, select: FACILITY_SELECT }),
-  createFacility: (data) => tx.facility.create({ data, select: FACILITY_SELECT }),
+  createFacility: (data) => tx.facility.upsert({ where: { code: data.code }, create: data, update: {}, select: FACILITY_SELECT }),
   findPatient: (key) => tx.patient.findUnique({ where: { mrn_issuer: key }, select: PATIENT_SELECT }),
   findAliasedPatient: async (key) => {
     const alias = await tx.patientAlias.findUnique({

@@ -156,10 +156,18 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
       return row ? { id: String(row.id), code: String(row.code), mrnAuthority: String(row.mrnAuthority) } : null;
     },
     createFacility: async (data) => {
-      const id = newCuid();
-      await insert("Facility", { id, ...data, createdAt: now() });
+      // First messages of a new facility may race on several connections: the loser keeps the winner's row
+      // instead of failing on the unique code.
+      const cols = entries("Facility", { id: newCuid(), ...data, createdAt: now() });
+      await x.run(
+        `INSERT INTO "Facility" (${cols.map(([k]) => q(k)).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})` +
+          ` ON CONFLICT ("code") DO NOTHING`,
+        cols.map(([, v]) => toDb(v)),
+        { defer: false },
+      );
+      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority" FROM "Facility" WHERE "code" = ?`, [data.code]);
 
-      return { id, code: data.code, mrnAuthority: data.mrnAuthority };
+      return { id: String(row!.id), code: String(row!.code), mrnAuthority: String(row!.mrnAuthority) };
     },
     findPatient: async (key) => {
       const cols = PATIENT_COLUMNS.map(q).join(", ");
