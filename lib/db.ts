@@ -39,9 +39,6 @@ export const openDb = (url: string): TDb => {
   return db;
 };
 
-/** Whether the process's database is SQLite (one writer: some work is serialised there). */
-export const isSqlite = (): boolean => parseDatabaseUrl(getEnv().databaseUrl).kind === "sqlite";
-
 /** The process-wide client. SQLite gets WAL + synchronous=FULL on first use. */
 export const getDb = (): TDb => {
   const url = getEnv().databaseUrl;
