@@ -3,6 +3,8 @@
 import { useActionState } from "react";
 import { saveMapping, type TMappingState } from "@/app/(clinical)/admin/locations/actions";
 
+const REMOVE = "-";
+
 export function MappingForm({ departments }: { departments: { code: string; name: string }[] }) {
   const [state, action, pending] = useActionState<TMappingState, FormData>(saveMapping, { ok: true, message: "" });
   const input = "h-11 w-full rounded-lg border border-slate-300 bg-white px-3";
@@ -12,9 +14,10 @@ export function MappingForm({ departments }: { departments: { code: string; name
       <label className="block"><span className="mb-1 block text-sm font-medium">Point of care</span><input name="pointOfCare" required className={input} /></label>
       <label className="block"><span className="mb-1 block text-sm font-medium">Facility (empty = any)</span><input name="facilityCode" className={input} /></label>
       <label className="block"><span className="mb-1 block text-sm font-medium">Department</span>
-        <select name="departmentCode" className={input} defaultValue="">
-          <option value="">— remove mapping —</option>
+        <select name="departmentCode" className={input} defaultValue="" required>
+          <option value="" disabled>Choose…</option>
           {departments.map((d) => <option key={d.code} value={d.code}>{d.code} · {d.name}</option>)}
+          <option value={REMOVE}>— remove this mapping —</option>
         </select>
       </label>
       <button type="submit" disabled={pending} className="h-11 rounded-lg bg-brand-600 px-5 font-semibold text-white disabled:opacity-60">Save</button>

@@ -11,7 +11,7 @@ export type TMappingState = { ok: boolean; message: string };
 const ZMappingSchema = z.object({
   facilityCode: z.string().max(64),
   pointOfCare: z.string().trim().min(1, "point of care is required").max(64),
-  departmentCode: z.string().max(32),
+  departmentCode: z.string({ error: "choose a department (or remove the mapping)" }).max(32),
 });
 
 /** Create, change or (with no department) remove a location → department mapping (admins only). */
@@ -20,7 +20,8 @@ export const saveMapping = async (_prev: TMappingState, form: FormData): Promise
   const parsed = ZMappingSchema.safeParse({
     facilityCode: form.get("facilityCode") ?? "",
     pointOfCare: form.get("pointOfCare") ?? "",
-    departmentCode: form.get("departmentCode") ?? "",
+    // "-" is the form's explicit "remove this mapping" choice; an empty value is refused.
+    departmentCode: form.get("departmentCode") === "-" ? "" : form.get("departmentCode") || undefined,
   });
   if (!parsed.success) {
     return { ok: false, message: parsed.error.issues.map((i) => i.message).join("; ") };
