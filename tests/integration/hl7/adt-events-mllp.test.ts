@@ -3,59 +3,28 @@
  * Debian's `mllp_send` (python3-hl7). Tests run in order and build on each other's rows (one visit's story:
  * register, transfer, cancel transfer, discharge, cancel discharge; then person, merge and identifier events).
  */
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { frame, MllpFramer } from "@/lib/hl7/mllp-framer";
-import { startMllpListener, type TMllpListener } from "@/lib/workers/mllp-listener";
 import { fieldOf } from "../../support/mllp-client";
-import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
+import { hl7Fixture as fixture, startMllpSendHarness, type TMllpSendHarness } from "../../support/mllp-send-harness";
+import type { TTestDatabase } from "../../support/test-db";
 
-const MLLP_SEND = "/usr/bin/mllp_send";
-const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures/hl7");
-const fixture = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
-const run = promisify(execFile);
 
 describe("ADT events over MLLP (mllp_send)", () => {
+  let h: TMllpSendHarness;
   let t: TTestDatabase;
-  let listener: TMllpListener;
-  let departments: { derm: string; gi: string };
-  let fileNo = 0;
-
-  const sendOne = async (payload: Buffer): Promise<string> => {
-    const file = path.join(t.dataDir, `events-${fileNo++}.mllp`);
-    fs.writeFileSync(file, frame(payload));
-    const { stdout } = await run(MLLP_SEND, ["-p", String(listener.port), "-f", file, "127.0.0.1"], {
-      encoding: "buffer",
-      timeout: 20_000,
-    });
-    const acks = new MllpFramer().push(stdout).map((a) => a.toString("utf8"));
-    expect(acks).toHaveLength(1);
-
-    return acks[0]!;
-  };
+  let departments: TMllpSendHarness["departments"];
+  const sendOne = (payload: Buffer): Promise<string> => h.sendOne(payload);
   const msa = (ack: string): string[] => [1, 2, 3].map((i) => fieldOf(ack, "MSA", i));
   const encounter = (visitNumber: string) =>
     t.db.encounter.findUniqueOrThrow({ where: { visitNumber_visitIssuer: { visitNumber, visitIssuer: "GENHOSP" } } });
   const patient = (mrn: string) => t.db.patient.findUnique({ where: { mrn_issuer: { mrn, issuer: "GENHOSP" } } });
 
   beforeAll(async () => {
-    if (!fs.existsSync(MLLP_SEND)) {
-      throw new Error(`${MLLP_SEND} not found: install the Debian package python3-hl7 (apt-get install -y python3-hl7)`);
-    }
-    t = await createTestDatabase();
-    const derm = await t.db.department.create({ data: { code: "DERM", name: "Dermatology" } });
-    const gi = await t.db.department.create({ data: { code: "GI", name: "Gastroenterology" } });
-    await t.db.locationMapping.create({ data: { facilityCode: "GENHOSP", pointOfCare: "DERM", departmentId: derm.id } });
-    await t.db.locationMapping.create({ data: { facilityCode: "", pointOfCare: "GI", departmentId: gi.id } });
-    departments = { derm: derm.id, gi: gi.id };
-    listener = await startMllpListener({ db: t.db, port: 0, host: "127.0.0.1" });
+    h = await startMllpSendHarness();
+    ({ t, departments } = h);
   });
   afterAll(async () => {
-    await listener?.stop();
-    await t?.drop();
+    await h?.stop();
   });
 
   it("A04 registers the visit in dermatology", async () => {

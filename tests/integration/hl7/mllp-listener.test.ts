@@ -7,59 +7,32 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { frame, MllpFramer } from "@/lib/hl7/mllp-framer";
-import { startMllpListener, type TMllpListener } from "@/lib/workers/mllp-listener";
+import { frame } from "@/lib/hl7/mllp-framer";
+import type { TMllpListener } from "@/lib/workers/mllp-listener";
 import { connectMllp, fieldOf } from "../../support/mllp-client";
-import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
+import { hl7Fixture as fixture, MLLP_SEND, startMllpSendHarness, type TMllpSendHarness } from "../../support/mllp-send-harness";
+import type { TTestDatabase } from "../../support/test-db";
 
-const MLLP_SEND = "/usr/bin/mllp_send";
 const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures/hl7");
-const fixture = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
 const run = promisify(execFile);
 
 describe("MLLP listener with mllp_send", () => {
+  let h: TMllpSendHarness;
   let t: TTestDatabase;
   let listener: TMllpListener;
-  let departments: { derm: string; gi: string };
-  let fileNo = 0;
-
-  /** Send framed payloads with mllp_send (one connection, one after another); returns the ACK texts. */
-  const mllpSend = async (payloads: Buffer[], encoding: BufferEncoding = "utf8"): Promise<string[]> => {
-    const file = path.join(t.dataDir, `out-${fileNo++}.mllp`);
-    fs.writeFileSync(file, Buffer.concat(payloads.map((p) => frame(p))));
-    // execFile rejects (with the exit code) when mllp_send fails.
-    const { stdout } = await run(MLLP_SEND, ["-p", String(listener.port), "-f", file, "127.0.0.1"], {
-      encoding: "buffer",
-      timeout: 20_000,
-    });
-
-    return new MllpFramer().push(stdout).map((ack) => ack.toString(encoding));
-  };
-  const sendOne = async (payload: Buffer, encoding?: BufferEncoding): Promise<string> => {
-    const acks = await mllpSend([payload], encoding);
-    expect(acks).toHaveLength(1);
-
-    return acks[0]!;
-  };
+  let departments: TMllpSendHarness["departments"];
+  const mllpSend = (payloads: Buffer[], encoding?: BufferEncoding): Promise<string[]> => h.mllpSend(payloads, encoding);
+  const sendOne = (payload: Buffer, encoding?: BufferEncoding): Promise<string> => h.sendOne(payload, encoding);
   const patient = (mrn: string) => t.db.patient.findUniqueOrThrow({ where: { mrn_issuer: { mrn, issuer: "GENHOSP" } } });
   const encounter = (visitNumber: string) =>
     t.db.encounter.findUniqueOrThrow({ where: { visitNumber_visitIssuer: { visitNumber, visitIssuer: "GENHOSP" } } });
 
   beforeAll(async () => {
-    if (!fs.existsSync(MLLP_SEND)) {
-      throw new Error(`${MLLP_SEND} not found: install the Debian package python3-hl7 (apt-get install -y python3-hl7)`);
-    }
-    t = await createTestDatabase();
-    const derm = await t.db.department.create({ data: { code: "DERM", name: "Dermatology" } });
-    const gi = await t.db.department.create({ data: { code: "GI", name: "Gastroenterology" } });
-    await t.db.locationMapping.create({ data: { facilityCode: "GENHOSP", pointOfCare: "DERM", departmentId: derm.id } });
-    await t.db.locationMapping.create({ data: { facilityCode: "", pointOfCare: "GI", departmentId: gi.id } });
-    departments = { derm: derm.id, gi: gi.id };
-    listener = await startMllpListener({ db: t.db, port: 0, host: "127.0.0.1" });
+    h = await startMllpSendHarness();
+    ({ t, listener, departments } = h);
   });
   afterAll(async () => {
-    await listener?.stop();
-    await t?.drop();
+    await h?.stop();
   });
 
   it("A04 dermatology: AA after commit, patient + encounter + message rows, heartbeat", async () => {
