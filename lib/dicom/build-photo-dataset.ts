@@ -99,6 +99,8 @@ export const buildPhotoDataset = (context: TPhotoContext, pixels: TPixelFacts, j
     // VL Image (C.8.12.1).
     ImageType: ["ORIGINAL", "PRIMARY"],
     ImageLaterality: instance.imageLaterality ?? "U",
+    // General Anatomy (C.7.6.1 / VL Image): Type 2 for VL Endoscopic, Type 1C for video; sent whenever chosen.
+    ...(instance.anatomicRegion ? { AnatomicRegionSequence: [codeItem(instance.anatomicRegion)] } : {}),
     LossyImageCompression: "01",
     LossyImageCompressionRatio: ratio.toFixed(2),
     LossyImageCompressionMethod: "ISO_10918_1",

@@ -2,6 +2,9 @@
  * What the capture flow knows about a photo when it asks for a DICOM object: identifiers from the ADT-fed worklist
  * (PID, PV1), the study/series/instance UIDs it minted, and the signed-in operator. See README.md for the mapping.
  */
+/** A coded concept (Code Sequence Macro, PS3.3 Table 8.8-1), e.g. SNOMED CT "SCT". */
+export type TCodedConcept = { code: string; scheme: string; meaning: string };
+
 export type TPhotoContext = {
   patient: {
     /** PID-3.1 → Patient ID (0010,0020). */
@@ -42,6 +45,8 @@ export type TPhotoContext = {
     instanceNumber: number;
     contentDateTime: Date;
     imageLaterality?: "R" | "L" | "U" | "B";
+    /** Body site (SNOMED CT, e.g. from CID 4028/4040) → Anatomic Region Sequence (0008,2218); required for video. */
+    anatomicRegion?: TCodedConcept;
   };
   /** DICOM PN, e.g. "Clinician^Derm". */
   operatorName: string;
