@@ -4,12 +4,15 @@
  */
 type TFields = Record<string, string | number | boolean | null | undefined>;
 
-const write = (level: "info" | "warn" | "error", component: string, msg: string, fields?: TFields): void => {
-  if (process.env.LOG_LEVEL === "silent") {
+type TLevel = "debug" | "info" | "warn" | "error";
+
+const write = (level: TLevel, component: string, msg: string, fields?: TFields): void => {
+  const wanted = process.env.LOG_LEVEL;
+  if (wanted === "silent" || (level === "debug" && wanted !== "debug")) {
     return;
   }
   const line = JSON.stringify({ t: new Date().toISOString(), level, component, msg, ...fields });
-  if (level === "info") {
+  if (level === "info" || level === "debug") {
     process.stdout.write(line + "\n");
   } else {
     process.stderr.write(line + "\n");
@@ -21,6 +24,8 @@ const write = (level: "info" | "warn" | "error", component: string, msg: string,
  * @param component - e.g. "mllp", "forwarder", "web"
  */
 export const createLogger = (component: string) => ({
+  /** Per-item success lines (one per HL7 message …): written only with LOG_LEVEL=debug. */
+  debug: (msg: string, fields?: TFields) => write("debug", component, msg, fields),
   info: (msg: string, fields?: TFields) => write("info", component, msg, fields),
   warn: (msg: string, fields?: TFields) => write("warn", component, msg, fields),
   error: (msg: string, fields?: TFields) => write("error", component, msg, fields),

@@ -4,7 +4,7 @@
  * process on SQLite and on PostgreSQL, each fed BENCH_ADT_MESSAGES (default 10,000) realistic ADT messages over one
  * connection and over four, every message waiting for its ACK. Prints msg/s, p50/p99 ACK latency and the ratio to
  * the floor. Targets (issue 3): ≥ 1,000 msg/s and ≥ 0.5× the floor on one connection, p99 < 10 ms.
- * BENCH_ADT_ENGINES=sqlite limits the engines.
+ * BENCH_ADT_ENGINES=sqlite limits the engines; BENCH_ADT_PROFILE=<dir> writes a V8 CPU profile of each listener run.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -54,7 +54,9 @@ const listenerRows = async (engine: string): Promise<TRow[]> => {
     const database = await createTestDatabase();
     await database.db.$disconnect();
     const port = await freePort();
-    const listener = await startListenerProcess({ databaseUrl: database.url, dataDir: database.dataDir, port });
+    const profile = process.env.BENCH_ADT_PROFILE;
+    const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+    const listener = await startListenerProcess({ databaseUrl: database.url, dataDir: database.dataDir, port, nodeArgs });
     try {
       rows.push({ target: `listener (${engine})`, ...(await drive(port, lanes, 200 + lanes)) });
     } finally {

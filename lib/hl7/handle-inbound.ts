@@ -133,7 +133,8 @@ const commit = async (
         );
   const fields = { messageId: done.id, controlId: header.controlId, event: adt.event, notes: done.notes.join("; ") };
   if (done.notes.length === 0) {
-    log.info("message applied", fields);
+    // One line per message only at LOG_LEVEL=debug: the message log (Hl7Message) is the record of every message.
+    log.debug("message applied", fields);
   } else {
     log.warn(done.applied ? "message partly applied" : "message not applied", fields);
   }

@@ -30,6 +30,8 @@ export type TListenerProcessOptions = {
   port: number;
   /** Extra environment (MLLP_IDLE_TIMEOUT_MS, MLLP_MAX_CONNECTIONS …). */
   env?: Record<string, string>;
+  /** Extra node arguments, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] (bench:adt's BENCH_ADT_PROFILE). */
+  nodeArgs?: string[];
   /** Wait this long for "listening". Default 30 s. */
   startTimeoutMs?: number;
 };
@@ -50,7 +52,7 @@ export const rssKiBOf = (pid: number): number => {
  * @param options - database, data dir, port, extra env
  */
 export const startListenerProcess = async (options: TListenerProcessOptions): Promise<TListenerProcess> => {
-  const child = spawn(process.execPath, ["--import", "tsx", "lib/workers/mllp-listener.ts"], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", "lib/workers/mllp-listener.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,
