@@ -12,6 +12,20 @@ export const VL_PHOTOGRAPHIC_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.77.1.4";
 export const VL_ENDOSCOPIC_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.77.1.1";
 /** JPEG Baseline (Process 1), PS3.5 §A.4.1: 8-bit lossy JPEG, encapsulated. */
 export const JPEG_BASELINE_TRANSFER_SYNTAX = "1.2.840.10008.1.2.4.50";
+/** Video Photographic Image Storage (PS3.4 Annex B; IOD PS3.3 A.32.7). Modality XC. */
+export const VIDEO_PHOTOGRAPHIC_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.77.1.4.1";
+/** Video Endoscopic Image Storage (PS3.4 Annex B; IOD PS3.3 A.32.5). Modality ES. */
+export const VIDEO_ENDOSCOPIC_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.77.1.1.1";
+/** Ultrasound Multi-frame Image Storage (PS3.4 Annex B; IOD PS3.3 A.7). Modality US. */
+export const US_MULTIFRAME_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.3.1";
+/** MPEG-4 AVC/H.264 High Profile / Level 4.1 (PS3.5 §8.2.7, A.4.5): one fragment holds the whole MP4/TS stream. */
+export const MPEG4_HP41_TRANSFER_SYNTAX = "1.2.840.10008.1.2.4.102";
+/** MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video (PS3.5 §8.2.8): 1080p50/60. */
+export const MPEG4_HP42_2D_TRANSFER_SYNTAX = "1.2.840.10008.1.2.4.104";
+/** HEVC/H.265 Main Profile / Level 5.1 (PS3.5 §8.2.10). */
+export const HEVC_MP51_TRANSFER_SYNTAX = "1.2.840.10008.1.2.4.107";
+/** HEVC/H.265 Main 10 Profile / Level 5.1 (PS3.5 §8.2.11). */
+export const HEVC_M10P51_TRANSFER_SYNTAX = "1.2.840.10008.1.2.4.108";
 /** Explicit VR Little Endian (PS3.5 §A.2); the File Meta Information is always written with it (PS3.10 §7.1). */
 export const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
 /**

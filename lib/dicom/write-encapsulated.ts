@@ -11,9 +11,13 @@
  * The file is written to `outPath + ".tmp"` with O_DSYNC (durable when the write returns, like write + fdatasync),
  * renamed over `outPath` and the directory fsync'ed, so a crash leaves either no file or the complete file under
  * `outPath`. SHA-256 is computed over the buffers being written, while the write runs, not by reading back.
+ *
+ * The fragment may also be a file of known length (a video of hundreds of MB): it is streamed in 1 MiB chunks, each
+ * hashed and written in turn, so memory stays flat whatever the size; the file is then fdatasync'ed once (O_DSYNC
+ * on every chunk would only add latency) before the same rename and directory fsync.
  */
 import { createHash } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, createReadStream } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import dcmjs, { type TNaturalDataset } from "dcmjs";
@@ -65,33 +69,88 @@ const fsyncDirectory = async (dir: string): Promise<void> => {
   }
 };
 
+/** A fragment that comes from a file: its path and its exact length in bytes. */
+export type TFileFragment = { path: string; length: number };
+
+/** Renames the finished temporary file over the final path and makes the rename durable. */
+const publish = async (tmpPath: string, outPath: string): Promise<void> => {
+  await rename(tmpPath, outPath);
+  await fsyncDirectory(path.dirname(outPath));
+};
+
+/** Header, file fragment streamed chunk by chunk (hashed as written), trailer; one fdatasync; atomic rename. */
+const writeStreamed = async (
+  outPath: string,
+  head: Buffer,
+  fragment: TFileFragment,
+  tail: Buffer,
+): Promise<{ size: number; sha256: string }> => {
+  const tmpPath = `${outPath}.tmp`;
+  const fh = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+  const hash = createHash("sha256");
+  let size = 0;
+  const put = async (b: Buffer): Promise<void> => {
+    const durable = writeAll(fh, [b]);
+    hash.update(b);
+    size += b.length;
+    await durable;
+  };
+  try {
+    await put(head);
+    let copied = 0;
+    for await (const chunk of createReadStream(fragment.path, { highWaterMark: 1024 * 1024 })) {
+      copied += (chunk as Buffer).length;
+      await put(chunk as Buffer);
+    }
+    if (copied !== fragment.length) {
+      throw new Error(`writeEncapsulatedFile: fragment file has ${copied} bytes, expected ${fragment.length}`);
+    }
+    await put(tail);
+    await fh.datasync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  await publish(tmpPath, outPath);
+  return { size, sha256: hash.digest("hex") };
+};
+
 /**
  * @param args.outPath - final path; a sibling `.tmp` file is used while writing
  * @param args.meta - naturalized File Meta Information (group 0002) without the group length
  * @param args.dataset - naturalized dataset without Pixel Data
  * @param args.fragment - the complete JPEG to encapsulate as one fragment, possibly as several slices (written with
- *   one writev, without concatenating them)
+ *   one writev, without concatenating them); or `{ path, length }`: a file streamed into the fragment (e.g. an MP4)
  * @returns size of the file and the hex SHA-256 of its bytes
+ * @throws Error when a file fragment does not have the announced length
  */
 export const writeEncapsulatedFile = async (args: {
   outPath: string;
   meta: TNaturalDataset;
   dataset: TNaturalDataset;
-  fragment: Buffer[];
+  fragment: Buffer[] | TFileFragment;
 }): Promise<{ size: number; sha256: string }> => {
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(args.meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(args.dataset);
   if (PIXEL_DATA_TAG in dict.dict) {
     throw new Error("writeEncapsulatedFile: the dataset must not contain PixelData");
   }
-  const fragmentLength = args.fragment.reduce((n, b) => n + b.length, 0);
+  const fragment = args.fragment;
+  const fragmentLength = Array.isArray(fragment) ? fragment.reduce((n, b) => n + b.length, 0) : fragment.length;
   const padded = fragmentLength + (fragmentLength % 2);
   if (padded >= UNDEFINED_LENGTH) {
     throw new Error("writeEncapsulatedFile: fragment exceeds the 32-bit item length");
   }
+  if (!Array.isArray(fragment)) {
+    const head = Buffer.concat([Buffer.from(dict.write()), pixelDataPrefix(padded)]);
+    const tail = Buffer.concat([Buffer.alloc(padded - fragmentLength), itemHeader(0xe0dd, 0)]);
+    return writeStreamed(args.outPath, head, fragment, tail);
+  }
   const buffers = [
     Buffer.concat([Buffer.from(dict.write()), pixelDataPrefix(padded)]),
-    ...args.fragment,
+    ...fragment,
     Buffer.concat([Buffer.alloc(padded - fragmentLength), itemHeader(0xe0dd, 0)]),
   ];
   const tmpPath = `${args.outPath}.tmp`;
@@ -115,7 +174,6 @@ export const writeEncapsulatedFile = async (args: {
     throw err;
   }
   await fh.close();
-  await rename(tmpPath, args.outPath);
-  await fsyncDirectory(path.dirname(args.outPath));
+  await publish(tmpPath, args.outPath);
   return { size, sha256: hash.digest("hex") };
 };

@@ -1,0 +1,220 @@
+/**
+ * Decides how an uploaded video becomes the MP4 that is encapsulated, and runs ffmpeg once to make it.
+ *
+ * Design (details and references in lib/dicom/README.md, "Video"):
+ * - PS3.5 §8.2.7–8.2.11: the Pixel Data fragment holds the whole bit stream in an MPEG-2 TS or MP4 (ISO/IEC
+ *   14496-12/14) container, so the output is always MP4 (moov first, `+faststart`), one video and at most one audio
+ *   track; WebM/Matroska and MOV are rewritten as MP4.
+ * - Video is stream-copied (not re-encoded) when the codec, profile, level, chroma format and rotation already
+ *   conform: H.264 decodable by a High Profile decoder at the level its transfer syntax names, measured from the
+ *   real size and frame rate; HEVC Main (8-bit) within Level 5.1. Anything else (VP8, VP9, AV1, a display
+ *   rotation — DICOM has no rotation attribute, so pixels must be upright —, non-square pixels, 4:2:2, too big or
+ *   too fast for the level) is transcoded once with libx264, CRF 18, preset medium, High Profile, Level 4.1
+ *   (4.2 above 1080p30-class rates), downscaled/frame-rate-capped only as far as the level demands.
+ * - Audio (§8.2.12): AAC-LC at 48 kHz, stereo or 5.1, ≤ 640 kb/s is copied; any other audio (Opus, Vorbis, mono,
+ *   44.1 kHz, …) is re-encoded to AAC-LC 48 kHz stereo 160 kb/s; `audio: "drop"` removes it.
+ * - Privacy: only the chosen video/audio streams are mapped (no data, subtitle, timed-metadata or cover tracks);
+ *   global, per-stream and chapter metadata are not copied (`-map_metadata -1`, …), the muxer writes no encoder
+ *   tag or creation time (`+bitexact`). GPS/location, make, model, serial and comments therefore do not survive.
+ */
+import { FFMPEG, runMediaTool, type TVideoProbe, type TVideoStreamProbe } from "@/lib/dicom/probe-video";
+import {
+  HEVC_MP51_TRANSFER_SYNTAX,
+  MPEG4_HP41_TRANSFER_SYNTAX,
+  MPEG4_HP42_2D_TRANSFER_SYNTAX,
+} from "@/lib/dicom/uids";
+import { VideoInputError, VideoToolError } from "@/lib/dicom/video-errors";
+
+/** H.264 Table A-1 limits for the two levels our transfer syntaxes name (MaxFS macroblocks, MaxMBPS). */
+const AVC_LEVELS = {
+  "4.1": { idc: 41, maxFs: 8192, maxMbps: 245_760, ts: MPEG4_HP41_TRANSFER_SYNTAX },
+  "4.2": { idc: 42, maxFs: 8704, maxMbps: 522_240, ts: MPEG4_HP42_2D_TRANSFER_SYNTAX },
+} as const;
+/** HEVC Table A.8 (A.11 in later editions), Level 5.1: MaxLumaPs, MaxLumaSr; general_level_idc = 30 × 5.1. */
+const HEVC_L51 = { idc: 153, maxLumaPs: 8_912_896, maxLumaSr: 534_773_760 };
+/** Profiles an H.264 High Profile decoder must decode (H.264 A.2.4): Constrained Baseline, Main, High. */
+const AVC_COPY_PROFILES = new Set(["Constrained Baseline", "Main", "High"]);
+const PIX_FMT_420_8BIT = new Set(["yuv420p", "yuvj420p"]);
+
+/** libx264 settings for the single re-encode (README "Video" explains the choice). */
+export const X264_SETTINGS = { preset: "medium", crf: 18, maxrate: "50M", bufsize: "62500k" } as const;
+/** AAC settings when audio must be re-encoded (§8.2.12 allows AAC up to 48 kHz, 2 or 5.1 channels, 640 kb/s). */
+export const AAC_SETTINGS = { bitrate: "160k", sampleRate: 48_000, channels: 2 } as const;
+
+type TAvcLevel = keyof typeof AVC_LEVELS;
+
+const mbs = (w: number, h: number): { w: number; h: number; frame: number } => {
+  const mw = Math.ceil(w / 16);
+  const mh = Math.ceil(h / 16);
+  return { w: mw, h: mh, frame: mw * mh };
+};
+
+/** True when a w×h picture at `fps` fits the H.264 level (frame size, each dimension ≤ √(8·MaxFS), MB rate). */
+const fitsAvcLevel = (level: TAvcLevel, w: number, h: number, fps: number | null): boolean => {
+  const { maxFs, maxMbps } = AVC_LEVELS[level];
+  const m = mbs(w, h);
+  const maxSide = Math.sqrt(8 * maxFs);
+  return fps !== null && m.frame <= maxFs && m.w <= maxSide && m.h <= maxSide && m.frame * fps <= maxMbps;
+};
+
+/**
+ * The transfer syntax a video stream can be encapsulated with as it is (no re-encoding), or null when it must be
+ * transcoded. Decided from the stream's real size and mean frame rate, not from the file name (PS3.5 §8.2.7–8.2.11).
+ * @param v - the probed video stream
+ * @returns a transfer syntax UID or null
+ */
+export const chooseTransferSyntax = (v: TVideoStreamProbe): string | null => {
+  if (v.rotation !== 0 || v.sampleAspectRatio !== "1:1" || v.level === null) {
+    return null;
+  }
+  if (v.codec === "h264" && AVC_COPY_PROFILES.has(v.profile) && PIX_FMT_420_8BIT.has(v.pixFmt)) {
+    for (const level of ["4.1", "4.2"] as const) {
+      if (v.level <= AVC_LEVELS[level].idc && fitsAvcLevel(level, v.width, v.height, v.frameRate)) {
+        return AVC_LEVELS[level].ts;
+      }
+    }
+    return null;
+  }
+  if (v.codec === "hevc" && v.level <= HEVC_L51.idc && v.frameRate !== null) {
+    const ps = v.width * v.height;
+    const maxSide = Math.sqrt(8 * HEVC_L51.maxLumaPs);
+    if (ps > HEVC_L51.maxLumaPs || v.width > maxSide || v.height > maxSide || ps * v.frameRate > HEVC_L51.maxLumaSr) {
+      return null;
+    }
+    // Main only: Main 10 (HEVC_M10P51, iPhone HDR) would need Bits Stored 10, but the VL and US image modules
+    // fix Bits Allocated/Stored at 8, so a 10-bit stream is transcoded to 8-bit H.264 instead.
+    if (v.profile === "Main" && PIX_FMT_420_8BIT.has(v.pixFmt)) {
+      return HEVC_MP51_TRANSFER_SYNTAX;
+    }
+  }
+  return null;
+};
+
+/** What will be done to the picture. */
+export type TVideoPlan =
+  | { mode: "copy"; transferSyntaxUid: string }
+  | { mode: "transcode"; width: number; height: number; fps: number | null; level: TAvcLevel };
+/** What will be done to the sound. */
+export type TAudioPlan = "copy" | "transcode" | "none" | "drop";
+
+const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
+
+/** Upright, square-pixel output size and frame rate that fit H.264 High Profile Level 4.1, else 4.2. */
+const planTranscode = (v: TVideoStreamProbe): TVideoPlan => {
+  const [sw, sh] = v.sampleAspectRatio.split(":").map(Number);
+  const codedWidth = sw && sh ? v.width * (sw / sh) : v.width;
+  const swap = v.rotation === 90 || v.rotation === 270;
+  let [w, h] = swap ? [v.height, codedWidth] : [codedWidth, v.height];
+  [w, h] = [even(w), even(h)];
+  const aspect = w / h;
+  const fitsFrame = (): boolean => mbs(w, h).frame <= AVC_LEVELS["4.1"].maxFs && Math.max(w, h) <= 4096;
+  while (!fitsFrame()) {
+    const shrink = Math.sqrt((AVC_LEVELS["4.1"].maxFs * 256) / (w * h)) * 0.999;
+    w = even(Math.min(w * shrink, 4096));
+    h = even(w / aspect);
+  }
+  const frame = mbs(w, h).frame;
+  const maxFps = Math.min(60, Math.floor(AVC_LEVELS["4.2"].maxMbps / frame));
+  const rate = v.frameRate ?? 30;
+  const fps = rate > maxFps ? maxFps : null;
+  const level: TAvcLevel = frame * (fps ?? rate) <= AVC_LEVELS["4.1"].maxMbps ? "4.1" : "4.2";
+  return { mode: "transcode", width: w, height: h, fps, level };
+};
+
+/**
+ * Plans the conversion: stream copy when the video conforms, else one libx264 transcode; audio copy/transcode/drop.
+ * @param probe - what probeVideo found
+ * @param options.audio - `keep` (default) or `drop`
+ */
+export const planVideo = (
+  probe: TVideoProbe,
+  options: { audio?: "keep" | "drop" } = {},
+): { video: TVideoPlan; audio: TAudioPlan } => {
+  const ts = chooseTransferSyntax(probe.video);
+  const video: TVideoPlan = ts ? { mode: "copy", transferSyntaxUid: ts } : planTranscode(probe.video);
+  const a = probe.audio;
+  let audio: TAudioPlan;
+  if (!a) {
+    audio = "none";
+  } else if (options.audio === "drop") {
+    audio = "drop";
+  } else {
+    const conforming =
+      a.codec === "aac" &&
+      a.profile === "LC" &&
+      a.sampleRate === 48_000 &&
+      (a.channels === 2 || a.channels === 6) &&
+      (a.bitRate ?? 0) <= 640_000;
+    audio = conforming ? "copy" : "transcode";
+  }
+  return { video, audio };
+};
+
+const videoArgs = (plan: TVideoPlan, v: TVideoStreamProbe): string[] => {
+  if (plan.mode === "copy") {
+    // hvc1 (parameter sets in the sample entry) is the HEVC sample entry MP4 readers such as dcm4che's and
+    // Apple's expect; avc1 for H.264.
+    return ["-c:v", "copy", "-tag:v", v.codec === "hevc" ? "hvc1" : "avc1"];
+  }
+  // ffmpeg's autorotate turns the picture upright before these filters and drops the display matrix.
+  const filters = [`scale=${plan.width}:${plan.height}:flags=lanczos`, "setsar=1"];
+  if (plan.fps !== null) {
+    filters.push(`fps=${plan.fps}`);
+  }
+  return [
+    ...["-vf", filters.join(","), "-c:v", "libx264", "-preset", X264_SETTINGS.preset, "-crf", String(X264_SETTINGS.crf)],
+    ...["-profile:v", "high", "-level:v", plan.level, "-pix_fmt", "yuv420p"],
+    ...["-maxrate", X264_SETTINGS.maxrate, "-bufsize", X264_SETTINGS.bufsize, "-tag:v", "avc1"],
+    // Keep the source's timestamps (variable frame rate stays variable) unless the rate had to be capped.
+    ...["-fps_mode", plan.fps === null ? "passthrough" : "cfr"],
+  ];
+};
+
+const audioArgs = (plan: TAudioPlan, probe: TVideoProbe): string[] => {
+  if (plan === "none" || plan === "drop" || !probe.audio) {
+    return ["-an"];
+  }
+  const map = ["-map", `0:${probe.audio.index}`];
+  if (plan === "copy") {
+    return [...map, "-c:a", "copy"];
+  }
+  const { bitrate, sampleRate, channels } = AAC_SETTINGS;
+  return [...map, "-c:a", "aac", "-b:a", bitrate, "-ar", String(sampleRate), "-ac", String(channels)];
+};
+
+/** ffmpeg messages (at `-v error`) that mean the input itself is damaged, not that we misused ffmpeg. */
+const DAMAGE = /invalid data|partial file|corrupt|truncat|end of file|error while decoding|moov atom|invalid nal|concealing|missing picture|decode_slice|non-existing pps|no frame/i;
+
+/**
+ * Writes the MP4 to encapsulate (video copied or transcoded, audio per plan, no metadata).
+ * @param args.inputPath - the uploaded file
+ * @param args.outputPath - where the MP4 goes (same file system as the final .dcm, not /tmp, which may be RAM)
+ * @param args.probe - probeVideo's result for the input
+ * @param args.plan - planVideo's result
+ * @param args.maxDurationMs - hard stop: ffmpeg writes at most this much (+1 s) even if the probe was wrong
+ * @throws VideoInputError `corrupt` when ffmpeg reports damaged input; VideoToolError otherwise
+ */
+export const prepareVideo = async (args: {
+  inputPath: string;
+  outputPath: string;
+  probe: TVideoProbe;
+  plan: { video: TVideoPlan; audio: TAudioPlan };
+  maxDurationMs: number;
+}): Promise<void> => {
+  const { probe, plan } = args;
+  const ffArgs = [
+    ...["-hide_banner", "-nostdin", "-v", "error", "-i", args.inputPath, "-map", `0:${probe.video.index}`],
+    ...videoArgs(plan.video, probe.video),
+    ...audioArgs(plan.audio, probe),
+    ...["-map_metadata", "-1", "-map_metadata:s:v", "-1", "-map_metadata:s:a", "-1", "-map_chapters", "-1"],
+    ...["-dn", "-sn", "-t", ((args.maxDurationMs + 1000) / 1000).toFixed(3)],
+    ...["-fflags", "+bitexact", "-movflags", "+faststart", "-y", "-f", "mp4", args.outputPath],
+  ];
+  const result = await runMediaTool(FFMPEG, ffArgs, { maxStdout: 0 });
+  if (DAMAGE.test(result.stderr)) {
+    throw new VideoInputError("corrupt", "the video is damaged or truncated: ffmpeg could not read all of it");
+  }
+  if (result.code !== 0) {
+    throw new VideoToolError("failed", `ffmpeg exited with ${result.code}: ${result.stderr.slice(0, 500)}`);
+  }
+};

@@ -1,0 +1,164 @@
+/**
+ * Video → Video Photographic (XC), Video Endoscopic (ES) or US Multi-frame (US) Image file, MPEG-4 AVC/H.264 or
+ * HEVC transfer syntax, the whole MP4 in one fragment. Composes probeVideo (what the upload is), planVideo +
+ * prepareVideo (stream copy or one transcode, metadata removed), makePosterFrame (thumbnail for the UI),
+ * buildVideoDataset (what we say about it) and writeEncapsulatedFile (streamed, hashed, atomic write).
+ * Nothing holds the video in memory. See lib/dicom/README.md, "Video".
+ */
+import { stat, unlink } from "node:fs/promises";
+import { buildVideoDataset, iodForModality, VIDEO_IODS, type TVideoIod } from "@/lib/dicom/build-video-dataset";
+import { makePosterFrame } from "@/lib/dicom/make-poster-frame";
+import type { TPhotoContext } from "@/lib/dicom/photo-context";
+import { chooseTransferSyntax, planVideo, prepareVideo } from "@/lib/dicom/prepare-video";
+import { probeVideo } from "@/lib/dicom/probe-video";
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, isValidUid } from "@/lib/dicom/uids";
+import { VideoContextError, VideoInputError, VideoToolError } from "@/lib/dicom/video-errors";
+import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
+
+export type { TVideoIod } from "@/lib/dicom/build-video-dataset";
+
+/** Upload limits for one video. */
+export type TVideoLimits = { maxDurationMs: number; maxBytes: number };
+
+/**
+ * Defaults: 20 minutes (a long procedure clip; beyond that split the recording), 2 GiB (a 20-minute 1080p phone
+ * video at ~12 Mb/s is ~1.8 GB; a fragment can hold at most 4 GiB − 2, PS3.5 §8.2.7 note).
+ */
+export const DEFAULT_VIDEO_LIMITS: TVideoLimits = { maxDurationMs: 20 * 60 * 1000, maxBytes: 2 * 1024 ** 3 };
+
+/** Largest even fragment length an item can state (PS3.5 §7.5: 32-bit length, FFFFFFFFH means undefined). */
+const MAX_FRAGMENT_BYTES = 0xfffffffe;
+
+export type TWrapVideoResult = {
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  size: number;
+  sha256: string;
+  rows: number;
+  columns: number;
+  frames: number;
+  durationMs: number;
+  /** The picture was transcoded (false: the video bit stream was copied unchanged). */
+  reencoded: boolean;
+  /** What happened to the sound. */
+  audio: "copied" | "transcoded" | "none" | "dropped";
+  /** Path of the poster JPEG (320 px wide, upright). */
+  posterJpeg: string;
+};
+
+const requireUid = (name: string, uid: string): void => {
+  if (!isValidUid(uid)) {
+    throw new Error(`${name} "${uid}" is not a valid DICOM UID`);
+  }
+};
+
+const AUDIO_OUTCOME = { copy: "copied", transcode: "transcoded", none: "none", drop: "dropped" } as const;
+
+/**
+ * Wraps a video as a DICOM file at `outPath` (written to `outPath.tmp`, fsync'ed, then renamed). Work files
+ * (`outPath.video.mp4`) live next to it and are removed afterwards.
+ * @param args.inputPath - the uploaded file (MP4, MOV, WebM)
+ * @param args.outPath - where the .dcm file goes; its directory must exist
+ * @param args.context - patient, encounter, study, series and instance facts; `instance.anatomicRegion` required
+ * @param args.limits - maximum duration and file size, default {@link DEFAULT_VIDEO_LIMITS}
+ * @param args.iod - IOD to produce; default from `context.series.modality` (XC → Video Photographic, ES → Video
+ *   Endoscopic); `us-multiframe` for point-of-care ultrasound clips
+ * @param args.audio - `keep` (default: copied if AAC-conforming, else re-encoded to AAC) or `drop`
+ * @param args.posterPath - where the poster JPEG goes, default `outPath + ".poster.jpg"`
+ * @returns SOP Class, transfer syntax, size and SHA-256, geometry, frames, duration, what was re-encoded, poster path
+ * @throws VideoInputError for an unusable upload; VideoContextError without an anatomic region; VideoToolError when
+ *   ffmpeg is missing or fails; Error for an invalid UID or an over-long identifier
+ */
+export const wrapVideo = async (args: {
+  inputPath: string;
+  outPath: string;
+  context: TPhotoContext;
+  limits?: Partial<TVideoLimits>;
+  iod?: TVideoIod;
+  audio?: "keep" | "drop";
+  posterPath?: string;
+}): Promise<TWrapVideoResult> => {
+  const { context } = args;
+  const limits = { ...DEFAULT_VIDEO_LIMITS, ...args.limits };
+  requireUid("Study Instance UID", context.study.studyInstanceUid);
+  requireUid("Series Instance UID", context.series.seriesInstanceUid);
+  requireUid("SOP Instance UID", context.instance.sopInstanceUid);
+  if (!context.instance.anatomicRegion) {
+    throw new VideoContextError(
+      "missing-anatomic-region",
+      "a video needs the body site (context.instance.anatomicRegion): Anatomic Region Sequence is required for " +
+        "multi-frame images",
+    );
+  }
+  const { size: inputBytes } = await stat(args.inputPath);
+  if (inputBytes > limits.maxBytes) {
+    throw new VideoInputError("too-large", `the video is larger than the ${Math.floor(limits.maxBytes / 1024 ** 2)} MiB limit`);
+  }
+  const tooLong = (): VideoInputError =>
+    new VideoInputError("too-long", `the video is longer than the ${Math.round(limits.maxDurationMs / 1000)} s limit`);
+  const probe = await probeVideo(args.inputPath, { maxDurationMs: limits.maxDurationMs });
+  if (probe.durationMs !== null && probe.durationMs > limits.maxDurationMs) {
+    throw tooLong();
+  }
+  const plan = planVideo(probe, { audio: args.audio });
+  const workPath = `${args.outPath}.video.mp4`;
+  try {
+    await prepareVideo({ inputPath: args.inputPath, outputPath: workPath, probe, plan, maxDurationMs: limits.maxDurationMs });
+    const out = await probeVideo(workPath, { maxDurationMs: limits.maxDurationMs });
+    const transferSyntaxUid = chooseTransferSyntax(out.video);
+    const codec = out.video.codec;
+    if (!transferSyntaxUid || (codec !== "h264" && codec !== "hevc") || !out.video.frames || !out.durationMs) {
+      throw new VideoToolError("failed", "the converted video does not conform to an MPEG-4 AVC/HEVC transfer syntax");
+    }
+    if (out.durationMs > limits.maxDurationMs) {
+      throw tooLong();
+    }
+    const { size: mp4Bytes } = await stat(workPath);
+    if (mp4Bytes > MAX_FRAGMENT_BYTES) {
+      throw new VideoInputError("too-large", "the converted video exceeds the 4 GiB a DICOM fragment can hold");
+    }
+    const posterJpeg = args.posterPath ?? `${args.outPath}.poster.jpg`;
+    await makePosterFrame({ videoPath: workPath, outPath: posterJpeg, durationMs: out.durationMs });
+    const iod = args.iod ?? iodForModality(context.series.modality);
+    const { sopClassUid } = VIDEO_IODS[iod];
+    const facts = {
+      rows: out.video.height,
+      columns: out.video.width,
+      frames: out.video.frames,
+      durationMs: out.durationMs,
+      codec,
+      encapsulatedBytes: mp4Bytes,
+      audioChannels: out.audio?.channels ?? 0,
+    } as const;
+    // File Meta Information (PS3.10 §7.1).
+    const meta = {
+      FileMetaInformationVersion: new Uint8Array([0x00, 0x01]).buffer,
+      MediaStorageSOPClassUID: sopClassUid,
+      MediaStorageSOPInstanceUID: context.instance.sopInstanceUid,
+      TransferSyntaxUID: transferSyntaxUid,
+      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+      ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+    };
+    const { size, sha256 } = await writeEncapsulatedFile({
+      outPath: args.outPath,
+      meta,
+      dataset: buildVideoDataset(context, iod, facts),
+      fragment: { path: workPath, length: mp4Bytes },
+    });
+    return {
+      sopClassUid,
+      transferSyntaxUid,
+      size,
+      sha256,
+      rows: facts.rows,
+      columns: facts.columns,
+      frames: facts.frames,
+      durationMs: facts.durationMs,
+      reencoded: plan.video.mode === "transcode",
+      audio: AUDIO_OUTCOME[plan.audio],
+      posterJpeg,
+    };
+  } finally {
+    await unlink(workPath).catch(() => undefined);
+  }
+};
