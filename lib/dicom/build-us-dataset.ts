@@ -114,11 +114,16 @@ const imageType = (us: TUltrasoundContext["ultrasound"]): string[] => {
  * @returns a naturalized dataset for dcmjs, without Pixel Data
  * @throws Error when an identifier is longer than its VR allows
  */
-export const buildUsDataset = (context: TUltrasoundContext, pixels: TUsPixelFacts, jpegLength: number): TNaturalDataset => {
+export const buildUsDataset = (
+  context: TUltrasoundContext,
+  pixels: TUsPixelFacts,
+  jpegLength: number,
+): TNaturalDataset => {
   const { encounter, study, series, instance, ultrasound } = context;
   const now = new Date();
   const ratio = (pixels.rows * pixels.columns * pixels.samplesPerPixel) / Math.max(jpegLength, 1);
-  const laterality = instance.imageLaterality === "R" || instance.imageLaterality === "L" ? instance.imageLaterality : "";
+  const side = instance.imageLaterality;
+  const laterality = side === "R" || side === "L" ? side : "";
   return {
     // SOP Common (C.12.1).
     SpecificCharacterSet: "ISO_IR 192",
@@ -158,7 +163,7 @@ export const buildUsDataset = (context: TUltrasoundContext, pixels: TUsPixelFact
     PatientOrientation: "",
     ContentDate: toDicomDate(instance.contentDateTime),
     ContentTime: toDicomTime(instance.contentDateTime),
-    DerivationDescription: "Still exported as JPEG by the ultrasound device; encapsulated without decoding when baseline",
+    DerivationDescription: "Still exported as JPEG by the ultrasound device",
     // CID 7203 "Image Derivation": the device's JPEG export is lossy.
     DerivationCodeSequence: [{ CodeValue: "113040", CodingSchemeDesignator: "DCM", CodeMeaning: "Lossy Compression" }],
     ...(instance.anatomicRegion ? { AnatomicRegionSequence: [codeItem(instance.anatomicRegion)] } : {}),

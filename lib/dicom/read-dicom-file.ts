@@ -66,7 +66,11 @@ export const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
  * and a copy of JPIP-referenced Pixel Data would hold no pixels (PS3.5 §A.3, §A.5, §A.6).
  */
 export const REFUSED_TRANSFER_SYNTAXES: ReadonlyMap<string, string> = new Map([
-  ["1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian: the whole dataset is zlib-compressed, so Pixel Data cannot be copied verbatim; export uncompressed or JPEG from the device"],
+  [
+    "1.2.840.10008.1.2.1.99",
+    "Deflated Explicit VR Little Endian: the whole dataset is zlib-compressed, so Pixel Data cannot be copied " +
+      "verbatim; export uncompressed or JPEG from the device",
+  ],
   ["1.2.840.10008.1.2.2", "Explicit VR Big Endian (retired)"],
   ["1.2.840.10008.1.2.4.94", "JPIP Referenced: the pixels are not in the file"],
   ["1.2.840.10008.1.2.4.95", "JPIP Referenced Deflate: the pixels are not in the file"],
@@ -181,7 +185,11 @@ const readItemHeader = async (fh: FileHandle, pos: number, size: number): Promis
 };
 
 /** Walks encapsulated Pixel Data (PS3.5 §A.4): items, then the Sequence Delimitation Item. */
-const encapsulatedEnd = async (fh: FileHandle, start: number, size: number): Promise<{ end: number; items: number }> => {
+const encapsulatedEnd = async (
+  fh: FileHandle,
+  start: number,
+  size: number,
+): Promise<{ end: number; items: number }> => {
   let pos = start;
   let items = 0;
   for (;;) {

@@ -13,7 +13,14 @@
 import { DicomImportError } from "@/lib/dicom/dicom-import-errors";
 import { toDicomDateTime, toPersonName } from "@/lib/dicom/format-dicom-values";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
-import { readDicomFile, textOf, uint16Of, valueOf, type TDicomFile, type TRawElement } from "@/lib/dicom/read-dicom-file";
+import {
+  readDicomFile,
+  textOf,
+  uint16Of,
+  valueOf,
+  type TDicomFile,
+  type TRawElement,
+} from "@/lib/dicom/read-dicom-file";
 import {
   createUid,
   IMPLEMENTATION_CLASS_UID,
@@ -31,7 +38,7 @@ export type TReidentifyContext = Pick<TPhotoContext, "patient" | "encounter">;
 export type TReidentifyUids = {
   /** The capture's Study Instance UID, the same for every file of the capture. */
   studyInstanceUid: string;
-  /** New Series Instance UID for an original one; must return the same UID for the same input (see createSeriesUidMap). */
+  /** New Series Instance UID for an original one; the same input must give the same UID (createSeriesUidMap). */
   seriesInstanceUidFor: (originalSeriesInstanceUid: string) => string;
   /** New SOP Instance UID; minted when absent. */
   sopInstanceUid?: string;
@@ -213,7 +220,10 @@ const DROPPED_TRAILING = new Set([t(0xfffa, 0xfffa), t(0xfffc, 0xfffc)]);
 
 /** Transfer syntaxes whose Pixel Data we can copy verbatim (PS3.5 §10 and Annex A). Native: defined length. */
 const NATIVE_TRANSFER_SYNTAXES = new Set(["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"]);
-const ENCAPSULATED_TRANSFER_SYNTAX = /^1\.2\.840\.10008\.1\.2\.(5|4\.(50|51|57|70|80|81|90|91|92|93|100|101|102|103|104|105|106|107|108|201|202|203)|4\.10[0-6]\.1)$/;
+/** RLE, JPEG (baseline, extended, lossless), JPEG-LS, JPEG 2000, MPEG-2, H.264 (+ fragmentable), HEVC, HTJ2K. */
+const ENCAPSULATED_TRANSFER_SYNTAX = new RegExp(
+  "^1\\.2\\.840\\.10008\\.1\\.2\\.(5|4\\.(50|51|57|70|80|81|90|91|92|93|10[0-8]|10[0-6]\\.1|20[1-3]))$",
+);
 
 /** Memoizing original → new Series Instance UID map for one capture; pass it as `seriesInstanceUidFor`. */
 export const createSeriesUidMap = (orgRoot?: string): ((original: string) => string) => {
@@ -243,7 +253,10 @@ const checkImportable = (file: TDicomFile, byTag: Map<number, TRawElement>): str
   if (!IMPORTABLE_IMAGE_SOP_CLASSES.has(sopClassUid)) {
     const name = REFUSED_SOP_CLASS_NAMES.get(sopClassUid) ?? "not an image SOP Class we forward";
     const accepted = [...new Set(IMPORTABLE_IMAGE_SOP_CLASSES.values())].join(", ");
-    throw new DicomImportError("unsupported-sop-class", `SOP Class ${sopClassUid} (${name}) is refused; accepted: ${accepted}`);
+    throw new DicomImportError(
+      "unsupported-sop-class",
+      `SOP Class ${sopClassUid} (${name}) is refused; accepted: ${accepted}`,
+    );
   }
   if (!file.pixelData) {
     throw new DicomImportError("no-pixel-data", `Image (SOP Class ${sopClassUid}) has no Pixel Data (7FE0,0010)`);
@@ -251,7 +264,7 @@ const checkImportable = (file: TDicomFile, byTag: Map<number, TRawElement>): str
   if (native === file.pixelData.encapsulated) {
     throw new DicomImportError(
       "malformed",
-      `Pixel Data is ${file.pixelData.encapsulated ? "encapsulated" : "native"} but Transfer Syntax ${ts} says otherwise`,
+      `Pixel Data is ${file.pixelData.encapsulated ? "encapsulated" : "native"}, Transfer Syntax ${ts} says otherwise`,
     );
   }
   return sopClassUid;
@@ -263,24 +276,30 @@ const checkNativeLength = (file: TDicomFile, byTag: Map<number, TRawElement>, ge
   if (!px || px.encapsulated) {
     return;
   }
-  const header = NATIVE_TRANSFER_SYNTAXES.has(file.transferSyntaxUid) && file.explicitVr ? 12 : 8;
+  const header = file.explicitVr ? 12 : 8;
   const have = px.end - px.offset - header;
   const bits = uint16Of(byTag.get(TAG.BitsAllocated)) ?? 8;
   const samples = uint16Of(byTag.get(TAG.SamplesPerPixel)) ?? 1;
-  const photometric = textOf(byTag.get(TAG.PhotometricInterpretation) ?? emptyElement());
+  const photometric = textAt(byTag, TAG.PhotometricInterpretation);
   // YBR_FULL_422 native stores 2 samples per pixel on average (PS3.3 C.7.6.3.1.2).
   const perPixel = photometric === "YBR_FULL_422" ? 2 : samples;
   const need = Math.ceil((geometry.rows * geometry.columns * perPixel * bits * geometry.frames) / 8);
   if (have < need) {
     throw new DicomImportError(
       "truncated",
-      `Pixel Data holds ${have} bytes; ${geometry.frames} frame(s) of ${geometry.rows}×${geometry.columns} need ${need}`,
+      `Pixel Data holds ${have} bytes; ${geometry.frames} frame(s) of ${geometry.rows}×${geometry.columns} ` +
+        `need ${need}`,
     );
   }
 };
 
 type TGeometry = { rows: number; columns: number; frames: number };
-const emptyElement = (): TRawElement => ({ tag: 0, vr: null, offset: 0, headerLength: 0, valueLength: 0, bytes: Buffer.alloc(0) });
+
+/** A string element's text ("" when absent). */
+const textAt = (byTag: Map<number, TRawElement>, tag: number): string => {
+  const e = byTag.get(tag);
+  return e ? textOf(e) : "";
+};
 
 /** How new text is encoded, given the source's Specific Character Set (PS3.5 §6.1.2). */
 type TCharset = { encoding: BufferEncoding; value: string | null };
@@ -303,7 +322,8 @@ const chooseCharset = (source: string, newTexts: string[]): TCharset => {
   }
   throw new DicomImportError(
     "charset-conflict",
-    `The ADT names need characters that Specific Character Set "${source}" cannot encode; export the file as UTF-8 (ISO_IR 192)`,
+    `The ADT names need characters that Specific Character Set "${source}" cannot encode; ` +
+      "export the file as UTF-8 (ISO_IR 192)",
   );
 };
 
@@ -367,12 +387,13 @@ const buildReplacements = (
   set(TAG.IssuerOfPatientID, "LO", fit("Issuer of Patient ID", patient.issuer, 64));
   if (patient.issuerOid) {
     const item = [text(TAG.UniversalEntityID, "UT", patient.issuerOid), text(TAG.UniversalEntityIDType, "CS", "ISO")];
-    out.set(TAG.IssuerOfPatientIDQualifiersSequence, encodeSequence(TAG.IssuerOfPatientIDQualifiersSequence, [item], explicit));
+    const tag = TAG.IssuerOfPatientIDQualifiersSequence;
+    out.set(tag, encodeSequence(tag, [item], explicit));
   }
   const birthDate = /^\d{8}$/.test(patient.birthDate) ? patient.birthDate : "";
   set(TAG.PatientBirthDate, "DA", birthDate);
   set(TAG.PatientSex, "CS", ["M", "F", "O"].includes(patient.sex) ? patient.sex : "");
-  const age = ageAt(birthDate, byTag.get(TAG.StudyDate) ? textOf(byTag.get(TAG.StudyDate) as TRawElement) : "");
+  const age = ageAt(birthDate, textAt(byTag, TAG.StudyDate));
   if (age && byTag.has(TAG.PatientAge)) {
     set(TAG.PatientAge, "AS", age);
   }
@@ -389,9 +410,15 @@ const buildReplacements = (
 };
 
 /** Tags to remove: the fixed list, plus our own attributes when the ADT has no value for them. */
-const removals = (ctx: TReidentifyContext, byTag: Map<number, TRawElement>, writes: Map<number, Buffer>): Set<number> => {
+const removals = (byTag: Map<number, TRawElement>, writes: Map<number, Buffer>): Set<number> => {
   const out = new Set([...REMOVED_TAGS.keys()].filter((tag) => byTag.has(tag)));
-  for (const tag of [TAG.IssuerOfPatientIDQualifiersSequence, TAG.AdmissionID, TAG.IssuerOfAdmissionIDSequence, TAG.PatientAge]) {
+  const ours = [
+    TAG.IssuerOfPatientIDQualifiersSequence,
+    TAG.AdmissionID,
+    TAG.IssuerOfAdmissionIDSequence,
+    TAG.PatientAge,
+  ];
+  for (const tag of ours) {
     if (byTag.has(tag) && !writes.has(tag)) {
       out.add(tag);
     }
@@ -433,13 +460,16 @@ const originalAttributes = (args: {
   ]);
   const existing = args.byTag.get(TAG.OriginalAttributesSequence);
   // An undefined-length sequence ends with an 8-byte Sequence Delimitation Item; its items are kept as they are.
-  const earlier = existing ? valueOf(existing).subarray(0, existing.valueLength === null ? -8 : undefined) : Buffer.alloc(0);
+  const earlier = existing
+    ? valueOf(existing).subarray(0, existing.valueLength === null ? -8 : undefined)
+    : Buffer.alloc(0);
   return encodeElement(TAG.OriginalAttributesSequence, "SQ", Buffer.concat([earlier, ours]), explicit);
 };
 
 /** File Meta Information (PS3.10 §7.1) for the new instance, with its group length. */
 const fileMeta = (sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string): Buffer => {
-  const ui = (element: number, value: string): Buffer => encodeElement(t(0x0002, element), "UI", Buffer.from(value, "latin1"), true);
+  const ui = (element: number, value: string): Buffer =>
+    encodeElement(t(0x0002, element), "UI", Buffer.from(value, "latin1"), true);
   const body = Buffer.concat([
     encodeElement(t(0x0002, 0x0001), "OB", Buffer.from([0x00, 0x01]), true),
     ui(0x0002, sopClassUid),
@@ -493,7 +523,7 @@ const requireUid = (name: string, uid: string): void => {
  *   Source Application Entity Title (0002,0016), else empty (Type 2)
  * @param args.orgRoot - UID root for a minted SOP Instance UID
  * @param args.now - modification time, default now
- * @returns SOP Class, transfer syntax, size and SHA-256 of the new file, geometry, the new UIDs and the original identity
+ * @returns SOP Class, transfer syntax, size and SHA-256 of the new file, geometry, new UIDs, original identity
  * @throws DicomImportError for a file we do not accept; Error for an invalid UID or an over-long identifier
  */
 export const reidentifyDicom = async (args: {
@@ -513,10 +543,10 @@ export const reidentifyDicom = async (args: {
   const geometry = {
     rows: uint16Of(byTag.get(TAG.Rows)) ?? 0,
     columns: uint16Of(byTag.get(TAG.Columns)) ?? 0,
-    frames: Number.parseInt(byTag.get(TAG.NumberOfFrames) ? textOf(byTag.get(TAG.NumberOfFrames) as TRawElement) : "1", 10) || 1,
+    frames: Number.parseInt(textAt(byTag, TAG.NumberOfFrames) || "1", 10) || 1,
   };
   checkNativeLength(file, byTag, geometry);
-  const sourceCharset = byTag.get(TAG.SpecificCharacterSet) ? textOf(byTag.get(TAG.SpecificCharacterSet) as TRawElement) : "";
+  const sourceCharset = textAt(byTag, TAG.SpecificCharacterSet);
   const { patient, encounter } = args.context;
   const charset = chooseCharset(sourceCharset, [
     toPersonName(patient), patient.mrn, patient.issuer, encounter.institutionName, encounter.referringPhysician ?? "",
@@ -534,7 +564,7 @@ export const reidentifyDicom = async (args: {
   requireUid("SOP Instance UID", uids.sop);
 
   const writes = buildReplacements(args.context, byTag, uids, file.explicitVr, charset);
-  const removed = removals(args.context, byTag, writes);
+  const removed = removals(byTag, writes);
   const changed = [...new Set([...writes.keys(), ...removed])].sort((a, b) => a - b);
   const sourceAe = file.meta.find((e) => e.tag === t(0x0002, 0x0016));
   const oas = originalAttributes({
@@ -548,7 +578,9 @@ export const reidentifyDicom = async (args: {
     sourceOfPreviousValues: args.sourceOfPreviousValues ?? (sourceAe ? textOf(sourceAe) : ""),
     reason: args.reason ?? "COERCE",
   });
-  const kept = file.elements.filter((e) => !writes.has(e.tag) && !removed.has(e.tag) && e.tag !== TAG.OriginalAttributesSequence);
+  const kept = file.elements.filter(
+    (e) => !writes.has(e.tag) && !removed.has(e.tag) && e.tag !== TAG.OriginalAttributesSequence,
+  );
   const dataset = [
     ...kept.map((e) => ({ tag: e.tag, bytes: e.bytes })),
     ...[...writes].map(([tag, bytes]) => ({ tag, bytes })),

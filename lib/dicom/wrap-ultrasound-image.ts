@@ -4,8 +4,8 @@
  * buildUsDataset and writeEncapsulatedFile (atomic, hashed write).
  *
  * One rule differs from photos: for 3 components in a lossy JPEG transfer syntax the US Image module accepts only
- * YBR_FULL_422 (the US Image module's Photometric Interpretation rules, PS3.3 C.8.5.6.1; dciodvfy checks them), so a colour JPEG without chroma subsampling (4:4:4, or
- * Adobe RGB) is re-encoded once as baseline 4:2:0 quality 95.
+ * YBR_FULL_422 (its Photometric Interpretation rules, PS3.3 C.8.5.6.1; dciodvfy checks them), so a colour JPEG
+ * without chroma subsampling (4:4:4, or Adobe RGB) is re-encoded once as baseline 4:2:0 quality 95.
  */
 import sharp from "sharp";
 import { buildUsDataset, US_IMAGE_STORAGE, type TUltrasoundContext } from "@/lib/dicom/build-us-dataset";

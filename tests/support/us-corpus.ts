@@ -57,7 +57,10 @@ export type TUsCorpus = {
   usImageRle: string;
   /** US Multi-frame, native MONOCHROME2, implicit VR LE, 3 frames 64×48, no Specific Character Set. */
   usMultiframeImplicit: string;
-  /** Secondary Capture, native RGB 32×32, explicit VR LE, with Original Attributes Sequence already present. */
+  /**
+   * Secondary Capture, native RGB 32×32, explicit VR LE, with Original Attributes Sequence already present and Data
+   * Set Trailing Padding (FFFC,FFFC) after Pixel Data.
+   */
   secondaryCapture: string;
   /** Basic Text SR: refused (not an image). */
   structuredReport: string;
@@ -237,6 +240,7 @@ earlier.SourceOfPreviousValues = ""
 earlier.ReasonForTheAttributeModification = "CORRECT"
 ds.OriginalAttributesSequence = Sequence([earlier])
 ds.PixelData = bytes((i * 7) % 256 for i in range(32 * 32 * 3))
+ds.DataSetTrailingPadding = bytes(16)
 paths["secondaryCapture"] = save(ds, "sc.dcm", ExplicitVRLittleEndian)
 
 # 5. Basic Text SR
@@ -272,7 +276,12 @@ print(json.dumps(paths))
 `;
 
 /** Options: size of the implicit VR multi-frame file (the large-file benchmark makes it ~100 MB). */
-export type TUsCorpusOptions = { implicitRows?: number; implicitColumns?: number; implicitFrames?: number; implicitName?: string };
+export type TUsCorpusOptions = {
+  implicitRows?: number;
+  implicitColumns?: number;
+  implicitFrames?: number;
+  implicitName?: string;
+};
 
 /** Four small baseline JPEG frames (4:2:0 colour), each a different gradient. */
 const jpegFrames = async (dir: string): Promise<string[]> => {

@@ -126,7 +126,9 @@ describe.each(CASES)("reidentifyDicom: $name", (c) => {
   test("no foreign identity value remains outside Original Attributes Sequence", () => {
     const { OriginalAttributesSequence: _history, ...rest } = py.dataset;
     const text = JSON.stringify({ rest, meta: py.meta });
-    for (const v of [FOREIGN.patientId, FOREIGN.accession, FOREIGN.address, FOREIGN.otherPatientId, FOREIGN.institution]) {
+    const { patientId, accession, address, otherPatientId, institution } = FOREIGN;
+    const foreign = [patientId, accession, address, otherPatientId, institution];
+    for (const v of foreign) {
       expect(text, v).not.toContain(v);
     }
     expect(text).not.toContain("Device");
@@ -192,6 +194,17 @@ describe("reidentifyDicom: UIDs of a multi-file capture", () => {
       expect(r.sopInstanceUid).not.toBe(r.original.sopInstanceUid);
       expect(r.seriesInstanceUid).not.toBe(r.original.seriesInstanceUid);
     }
+  });
+
+  test("Data Set Trailing Padding after Pixel Data is dropped, Pixel Data is then the last element", () => {
+    expect(runDcmdump(corpus.secondaryCapture)).toMatch(/\(fffc,fffc\)/);
+    expect(runDcmdump(outPath("secondaryCapture"))).not.toMatch(/\(fffc,fffc\)/);
+    const source = readFileSync(corpus.secondaryCapture);
+    const out = readFileSync(outPath("secondaryCapture"));
+    // Explicit VR OB/OW Pixel Data: 12-byte header + 32×32×3 bytes ends the output; in the source 16 + 12 bytes follow.
+    const element = 12 + 32 * 32 * 3;
+    const sourceElement = source.subarray(source.length - 28 - element, source.length - 28);
+    expect(out.subarray(out.length - element).equals(sourceElement)).toBe(true);
   });
 
   test("geometry is reported from the source", () => {

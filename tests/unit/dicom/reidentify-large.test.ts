@@ -70,7 +70,7 @@ const timed = async (run: () => Promise<unknown>): Promise<{ ms: number; peakRss
 };
 
 describe("reidentifyDicom on a ~106 MB US Multi-frame file", () => {
-  test("copies Pixel Data verbatim, close to a plain durable copy in time, without holding the file in memory", async () => {
+  test("copies Pixel Data verbatim, near a plain durable copy in time, without holding the file", async () => {
     const outPath = path.join(dir, "large-out.dcm");
     const uids = { studyInstanceUid: createUid(), seriesInstanceUidFor: createSeriesUidMap() };
     // Warm the page cache for both runs alike.
