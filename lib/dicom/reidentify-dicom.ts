@@ -578,8 +578,10 @@ export const reidentifyDicom = async (args: {
     sourceOfPreviousValues: args.sourceOfPreviousValues ?? (sourceAe ? textOf(sourceAe) : ""),
     reason: args.reason ?? "COERCE",
   });
+  // Group Length elements (gggg,0000) are retired in datasets (PS3.5 §7.2) and would no longer match: dropped.
   const kept = file.elements.filter(
-    (e) => !writes.has(e.tag) && !removed.has(e.tag) && e.tag !== TAG.OriginalAttributesSequence,
+    (e) =>
+      !writes.has(e.tag) && !removed.has(e.tag) && e.tag !== TAG.OriginalAttributesSequence && (e.tag & 0xffff) !== 0,
   );
   const dataset = [
     ...kept.map((e) => ({ tag: e.tag, bytes: e.bytes })),
@@ -593,7 +595,7 @@ export const reidentifyDicom = async (args: {
     sourcePath: args.inputPath,
     copyFrom: px.offset,
     copyTo: px.end,
-    tail: file.trailing.filter((e) => !DROPPED_TRAILING.has(e.tag)).map((e) => e.bytes),
+    tail: file.trailing.filter((e) => !DROPPED_TRAILING.has(e.tag) && (e.tag & 0xffff) !== 0).map((e) => e.bytes),
   });
   return {
     sopClassUid,

@@ -62,6 +62,10 @@ export type TUsCorpus = {
    * Set Trailing Padding (FFFC,FFFC) after Pixel Data.
    */
   secondaryCapture: string;
+  /** The Secondary Capture rewritten by dcmtk with undefined-length sequences and items, and group lengths. */
+  secondaryCaptureUndefinedLengths: string;
+  /** The same in implicit VR little endian (undefined-length sequences without VRs). */
+  secondaryCaptureImplicitUndefined: string;
   /** Basic Text SR: refused (not an image). */
   structuredReport: string;
   /** Encapsulated PDF: refused. */
@@ -330,5 +334,25 @@ export const makeUsCorpus = async (dir: string, options: TUsCorpusOptions = {}):
     }
     throw new Error(`pydicom could not write the corpus:\n${result.stderr}`);
   }
-  return JSON.parse(result.stdout) as TUsCorpus;
+  const paths = JSON.parse(result.stdout) as Omit<
+    TUsCorpus,
+    "secondaryCaptureUndefinedLengths" | "secondaryCaptureImplicitUndefined"
+  >;
+  return {
+    ...paths,
+    secondaryCaptureUndefinedLengths: dcmconv(paths.secondaryCapture, path.join(dir, "sc-undef.dcm"), ["-e", "+g"]),
+    secondaryCaptureImplicitUndefined: dcmconv(paths.secondaryCapture, path.join(dir, "sc-implicit.dcm"), ["+ti", "-e"]),
+  };
+};
+
+/** dcmtk's dcmconv: re-encodes a file (sequence lengths, group lengths, transfer syntax). */
+const dcmconv = (from: string, to: string, args: string[]): string => {
+  const result = spawnSync("dcmconv", [...args, from, to], { encoding: "utf8" });
+  if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOENT") {
+    throw new Error("dcmconv is not installed: apt-get install -y --no-install-recommends dcmtk");
+  }
+  if (result.status !== 0) {
+    throw new Error(`dcmconv ${args.join(" ")} failed:\n${result.stdout}${result.stderr}`);
+  }
+  return to;
 };

@@ -26,12 +26,15 @@ const pixelDataDigest = (file: string): { length: number; sha256: string } => {
   return JSON.parse(r.stdout) as { length: number; sha256: string };
 };
 
-type TCase = { name: keyof TUsCorpus; charset: string; privateKept: boolean; earlierItems: number };
+type TCase = { name: keyof TUsCorpus; charset: string; privateKept: boolean; earlierItems: number; sourceAe: string };
 const CASES: TCase[] = [
-  { name: "usMultiframeJpeg", charset: "ISO_IR 100", privateKept: true, earlierItems: 0 },
-  { name: "usImageRle", charset: "ISO_IR 100", privateKept: false, earlierItems: 0 },
-  { name: "usMultiframeImplicit", charset: "ISO_IR 192", privateKept: true, earlierItems: 0 },
-  { name: "secondaryCapture", charset: "ISO_IR 100", privateKept: false, earlierItems: 1 },
+  { name: "usMultiframeJpeg", charset: "ISO_IR 100", privateKept: true, earlierItems: 0, sourceAe: "POCUS1" },
+  { name: "usImageRle", charset: "ISO_IR 100", privateKept: false, earlierItems: 0, sourceAe: "POCUS1" },
+  { name: "usMultiframeImplicit", charset: "ISO_IR 192", privateKept: true, earlierItems: 0, sourceAe: "POCUS1" },
+  { name: "secondaryCapture", charset: "ISO_IR 100", privateKept: false, earlierItems: 1, sourceAe: "POCUS1" },
+  // dcmconv writes its own File Meta (no Source AE Title), undefined-length sequences/items and group lengths.
+  { name: "secondaryCaptureUndefinedLengths", charset: "ISO_IR 100", privateKept: false, earlierItems: 1, sourceAe: "" },
+  { name: "secondaryCaptureImplicitUndefined", charset: "ISO_IR 100", privateKept: false, earlierItems: 1, sourceAe: "" },
 ];
 
 const studyInstanceUid = createUid();
@@ -140,7 +143,7 @@ describe.each(CASES)("reidentifyDicom: $name", (c) => {
     const ours = items[items.length - 1] as Record<string, unknown>;
     expect(ours.ReasonForTheAttributeModification).toBe("COERCE");
     expect(ours.ModifyingSystem).toBe("Encounter Capture");
-    expect(ours.SourceOfPreviousValues).toBe("POCUS1");
+    expect(ours.SourceOfPreviousValues).toBe(c.sourceAe);
     expect(ours.AttributeModificationDateTime).toMatch(/^\d{14}\.\d{3}\+0000$/);
     const previous = (ours.ModifiedAttributesSequence as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
     expect(previous.PatientID).toBe(FOREIGN.patientId);
@@ -186,6 +189,7 @@ describe("reidentifyDicom: UIDs of a multi-file capture", () => {
     // Same original series → same new series; another original series → another new series.
     expect(series("usMultiframeImplicit")).toBe(series("usMultiframeJpeg"));
     expect(series("secondaryCapture")).toBe(series("usMultiframeJpeg"));
+    expect(series("secondaryCaptureImplicitUndefined")).toBe(series("usMultiframeJpeg"));
     expect(series("usImageRle")).not.toBe(series("usMultiframeJpeg"));
     const sops = all.map((r) => r.sopInstanceUid);
     expect(new Set(sops).size).toBe(all.length);
@@ -205,6 +209,11 @@ describe("reidentifyDicom: UIDs of a multi-file capture", () => {
     const element = 12 + 32 * 32 * 3;
     const sourceElement = source.subarray(source.length - 28 - element, source.length - 28);
     expect(out.subarray(out.length - element).equals(sourceElement)).toBe(true);
+  });
+
+  test("group lengths of the source are not carried over (they would no longer match)", () => {
+    expect(runDcmdump(corpus.secondaryCaptureUndefinedLengths)).toMatch(/^\(0010,0000\) UL/m);
+    expect(runDcmdump(outPath("secondaryCaptureUndefinedLengths"))).not.toMatch(/^\((?!0002)[0-9a-f]{4},0000\)/m);
   });
 
   test("geometry is reported from the source", () => {
