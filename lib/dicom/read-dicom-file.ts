@@ -102,7 +102,7 @@ class Prefix {
     if (end > MAX_HEADER_BYTES) {
       throw new DicomImportError("malformed", `Header before Pixel Data is larger than ${MAX_HEADER_BYTES} bytes`);
     }
-    const want = Math.min(this.size, Math.max(end, this.buf.length * 2, FIRST_READ));
+    const want = Math.min(this.size, Math.max(end, Math.min(this.buf.length * 2, MAX_HEADER_BYTES), FIRST_READ));
     const next = Buffer.alloc(want);
     this.buf.copy(next);
     const { bytesRead } = await this.fh.read(next, this.buf.length, want - this.buf.length, this.buf.length);

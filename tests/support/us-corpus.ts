@@ -341,7 +341,7 @@ export const makeUsCorpus = async (dir: string, options: TUsCorpusOptions = {}):
   return {
     ...paths,
     secondaryCaptureUndefinedLengths: dcmconv(paths.secondaryCapture, path.join(dir, "sc-undef.dcm"), ["-e", "+g"]),
-    secondaryCaptureImplicitUndefined: dcmconv(paths.secondaryCapture, path.join(dir, "sc-implicit.dcm"), ["+ti", "-e"]),
+    secondaryCaptureImplicitUndefined: dcmconv(paths.secondaryCapture, path.join(dir, "sc-impl.dcm"), ["+ti", "-e"]),
   };
 };
 

@@ -33,8 +33,13 @@ const CASES: TCase[] = [
   { name: "usMultiframeImplicit", charset: "ISO_IR 192", privateKept: true, earlierItems: 0, sourceAe: "POCUS1" },
   { name: "secondaryCapture", charset: "ISO_IR 100", privateKept: false, earlierItems: 1, sourceAe: "POCUS1" },
   // dcmconv writes its own File Meta (no Source AE Title), undefined-length sequences/items and group lengths.
-  { name: "secondaryCaptureUndefinedLengths", charset: "ISO_IR 100", privateKept: false, earlierItems: 1, sourceAe: "" },
-  { name: "secondaryCaptureImplicitUndefined", charset: "ISO_IR 100", privateKept: false, earlierItems: 1, sourceAe: "" },
+  ...(["secondaryCaptureUndefinedLengths", "secondaryCaptureImplicitUndefined"] as const).map((name) => ({
+    name,
+    charset: "ISO_IR 100",
+    privateKept: false,
+    earlierItems: 1,
+    sourceAe: "",
+  })),
 ];
 
 const studyInstanceUid = createUid();
