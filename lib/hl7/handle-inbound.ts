@@ -4,7 +4,9 @@
  * Order of work (reliability-matrix §1.2, §1.3):
  * 1. Parse (never throws). The body hash is SHA-256 over the frame payload without trailing CR/LF (senders differ
  *    in terminating the last segment; mllp_send strips it).
- * 2. Look up (sendingFacility = MSH-4 HD.1, MSH-10): one indexed read.
+ * 2. Look up (sendingFacility = MSH-4 HD.1, MSH-10): one indexed read. On PostgreSQL, for a hot-path event, the same
+ *    statement fetches the rows the event will read (facility, patients, aliases, visit, location mappings), so a
+ *    message costs two round trips: this one and the commit of its writes.
  *    - processed + same hash → a true duplicate (the sender missed our ACK): resend the stored ACK, apply nothing.
  *    - processed + other hash → the control id was reused for different content: AE 207, kept apart (rejected).
  *    - error/rejected → an earlier attempt failed: process again, overwriting that row.
@@ -28,6 +30,8 @@ import { createLogger } from "../logger";
 import type { TApplyAdtResult } from "../worklist/adt-context";
 import { prismaAdtStore, type TAdtStore, type TStoreWriter } from "../worklist/adt-store";
 import { applyAdtEvent, applyAdtEventOnStore, isStoreEvent } from "../worklist/apply-adt-event";
+import type { TAdtSnapshot } from "../worklist/answer-from-snapshot";
+import { listAdtReadKeys } from "../worklist/list-adt-read-keys";
 import { openSqlAdtStore, type TSqlAdtStore } from "../worklist/sql-adt-store";
 import type { TAdtEvent } from "./adt-event";
 import { buildAck } from "./build-ack";
@@ -76,21 +80,38 @@ const sqlStoreFor = (db: TDb): TSqlAdtStore | null => {
   return store;
 };
 
-/** The row already stored for this message's key; undefined when it has no MSH-10. */
-const findPrevious = async (db: TDb, parsed: TParsedMessage): Promise<TPreviousMessage | null | undefined> => {
+/**
+ * The row already stored for this message's key; undefined when it has no MSH-10. For a hot-path event on a store
+ * with prefetch (PostgreSQL) the same round trip also fetches the rows the event will read (the snapshot).
+ */
+const findPrevious = async (
+  db: TDb,
+  parsed: TParsedMessage,
+  prefetch = false,
+): Promise<{ previous: TPreviousMessage | null | undefined; snapshot?: TAdtSnapshot }> => {
   const h = parsed.header;
   if (!h?.controlId) {
-    return undefined;
+    return { previous: undefined };
   }
   const sql = sqlStoreFor(db);
-  if (sql) {
-    return sql.findMessage(h.sendingFacility, h.controlId);
-  }
+  const { adt } = parsed;
+  if (prefetch && sql?.prefetch && adt && !parsed.error && isStoreEvent(adt)) {
+    const { message, snapshot } = await sql.prefetch(
+      { sendingFacility: h.sendingFacility, controlId: h.controlId },
+      listAdtReadKeys(adt),
+    );
 
-  return db.hl7Message.findUnique({
+    return { previous: message, snapshot };
+  }
+  if (sql) {
+    return { previous: await sql.findMessage(h.sendingFacility, h.controlId) };
+  }
+  const previous = await db.hl7Message.findUnique({
     where: { sendingFacility_controlId: { sendingFacility: h.sendingFacility, controlId: h.controlId } },
     select: { id: true, status: true, bodyHash: true, ack: true },
   });
+
+  return { previous };
 };
 
 /** Apply and record in one transaction; resolves after the commit with the ACK text. */
@@ -98,6 +119,7 @@ const commit = async (
   db: TDb,
   inbound: TInbound & { header: THl7Header; adt: TAdtEvent },
   previous: TPreviousMessage | null | undefined,
+  snapshot: TAdtSnapshot | undefined,
 ): Promise<string> => {
   const { header, adt } = inbound;
   let newId: string | undefined;
@@ -127,7 +149,10 @@ const commit = async (
   const sql = sqlStoreFor(db);
   const done =
     sql && isStoreEvent(adt)
-      ? await sql.transaction(async (store) => record(store, await applyAdtEventOnStore(store, adt, { messageId })))
+      ? await sql.transaction(
+          async (store) => record(store, await applyAdtEventOnStore(store, adt, { messageId })),
+          snapshot,
+        )
       : await (sql?.serialize ?? ((fn) => fn()))(() =>
           db.$transaction(async (tx) => record(prismaAdtStore(tx), await applyAdtEvent(tx, adt, { messageId }))),
         );
@@ -170,8 +195,9 @@ export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundConte
   const write: TStoreWriter = sql ? sql.transaction : (fn) => fn(prismaAdtStore(db));
   const { header, adt } = parsed;
   let previous: TPreviousMessage | null | undefined;
+  let snapshot: TAdtSnapshot | undefined;
   try {
-    previous = await findPrevious(db, parsed);
+    ({ previous, snapshot } = await findPrevious(db, parsed, true));
   } catch (error) {
     return encode(await refuseMessage(write, inbound, databaseError(error, header?.controlId), undefined));
   }
@@ -191,12 +217,12 @@ export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundConte
     return encode(await refuseMessage(write, inbound, error, previous));
   }
   try {
-    return encode(await commit(db, { ...inbound, header, adt }, previous));
+    return encode(await commit(db, { ...inbound, header, adt }, previous, snapshot));
   } catch (error) {
     if (error instanceof Hl7Error) {
       return encode(await refuseMessage(write, inbound, error, previous));
     }
-    const now = await findPrevious(db, parsed).catch(() => undefined);
+    const now = (await findPrevious(db, parsed).catch(() => undefined))?.previous;
     if (now?.status === "processed" && now.bodyHash === inbound.bodyHash) {
       return encode(now.ack);
     }

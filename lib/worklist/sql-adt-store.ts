@@ -21,7 +21,9 @@ import pg from "pg";
 import { toAuditEventRow, type TAuditEvent } from "../audit/record-audit-event";
 import { parseDatabaseUrl } from "../db-url";
 import type { TPreviousMessage } from "../hl7/hl7-message-row";
+import { answerFromSnapshot, pairKey, type TAdtSnapshot } from "./answer-from-snapshot";
 import type { TAdtStore, TFoundPatient, TStoredEncounter } from "./adt-store";
+import type { TAdtReadKeys } from "./list-adt-read-keys";
 
 type TValue = string | number | null;
 type TRow = Record<string, unknown>;
@@ -40,6 +42,10 @@ type TExecutor = {
   /** `write`: a statement that changes rows (INSERT … RETURNING). */
   all: (sql: string, params: TValue[], write?: boolean) => Promise<TRow[]>;
   run: (sql: string, params: TValue[], options?: TWriteOptions) => Promise<void>;
+  /** Insert a new patient with the deferred writes (plain INSERT, id chosen here) instead of an upsert that returns
+   * its id at once; if another connection created the same (mrn, issuer) meanwhile, the commit fails on the unique
+   * key and the caller runs the message again without this (PostgreSQL: saves a round trip and BEGIN/COMMIT). */
+  deferNewPatients?: boolean;
 };
 
 /** An UPDATE by id found no row (cf. Prisma P2025): the transaction rolls back, the message is answered AE. */
@@ -51,10 +57,21 @@ export class RowNotFoundError extends Error {
   }
 }
 
+/** The stored message of a key and the rows an event will read, fetched in one round trip (PostgreSQL). */
+export type TPrefetched = { message: TPreviousMessage | null; snapshot: TAdtSnapshot };
+
 export type TSqlAdtStore = {
   kind: "sqlite" | "postgresql";
-  /** Run fn in one transaction; resolves after COMMIT returned (rolls back and rethrows on error). */
-  transaction: <T>(fn: (store: TAdtStore) => Promise<T>) => Promise<T>;
+  /**
+   * Run fn in one transaction; resolves after COMMIT returned (rolls back and rethrows on error). With a snapshot,
+   * the reads it covers are answered from it (answer-from-snapshot.ts).
+   */
+  transaction: <T>(fn: (store: TAdtStore) => Promise<T>, snapshot?: TAdtSnapshot) => Promise<T>;
+  /**
+   * The stored message for (sendingFacility, controlId) and the rows of `keys`, in one statement. PostgreSQL only,
+   * where every read is a round trip; SQLite reads in-process and has none.
+   */
+  prefetch?: (message: { sendingFacility: string; controlId: string }, keys: TAdtReadKeys) => Promise<TPrefetched>;
   /** Run fn while no transaction of this store runs (SQLite; on PostgreSQL fn just runs). */
   serialize: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The stored message for (sendingFacility, controlId), outside any transaction. */
@@ -81,9 +98,10 @@ const COLUMNS = {
 type TTable = keyof typeof COLUMNS;
 
 const q = (name: string): string => `"${name}"`;
-const ENCOUNTER_COLUMNS = [
+const ENCOUNTER_COLUMN_NAMES = [
   "id", "patientId", "lastEventAt", "status", "pointOfCare", "facilityId", "departmentId", "visitNumber", "visitIssuer",
-].map(q).join(", ");
+];
+const ENCOUNTER_COLUMNS = ENCOUNTER_COLUMN_NAMES.map(q).join(", ");
 const PATIENT_COLUMNS = ["id", "mrn", "issuer", "lastEventAt"];
 
 let counter = Math.floor(Math.random() * 36 ** 4);
@@ -139,10 +157,19 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
 
     return [];
   };
+  /**
+   * UPDATE by id. With lastEventAt in the data (every Patient/Encounter write of an event), only while the row's
+   * lastEventAt is not newer: the event logic checked that on what it read, and this re-checks it at the write, so
+   * an event whose reads went stale (another connection committed a newer event meanwhile, PostgreSQL) changes no
+   * row, fails as RowNotFoundError and is run again on fresh reads (openPostgres) instead of undoing newer data.
+   */
   const update = async (table: TTable, id: string, data: TRow): Promise<void> => {
     const cols = entries(table, data);
-    const sql = `UPDATE ${q(table)} SET ${cols.map(([k]) => `${q(k)} = ?`).join(", ")} WHERE "id" = ?`;
-    await x.run(sql, [...cols.map(([, v]) => toDb(v)), id], { defer: true, oneRow: true });
+    const at = data.lastEventAt instanceof Date ? toDb(data.lastEventAt) : undefined;
+    const guard = at === undefined ? "" : ` AND ("lastEventAt" IS NULL OR "lastEventAt" <= ?)`;
+    const sql = `UPDATE ${q(table)} SET ${cols.map(([k]) => `${q(k)} = ?`).join(", ")} WHERE "id" = ?${guard}`;
+    const params = [...cols.map(([, v]) => toDb(v)), id, ...(at === undefined ? [] : [at])];
+    await x.run(sql, params, { defer: true, oneRow: true });
   };
   const patient = (row: TRow | undefined): TFoundPatient | null =>
     row
@@ -187,6 +214,12 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
     updatePatient: async (id, data) => update("Patient", id, { ...data, updatedAt: now() }),
     upsertPatient: async (key, data) => {
       const at = now();
+      if (x.deferNewPatients) {
+        const id = newCuid();
+        await insert("Patient", { id, ...key, ...data, createdAt: at, updatedAt: at }, "", true);
+
+        return id;
+      }
       const set = entries("Patient", { ...data, updatedAt: at })
         .map(([k]) => `${q(k)} = excluded.${q(k)}`)
         .join(", ");
@@ -304,11 +337,11 @@ const openSqlite = (file: string): TSqlAdtStore => {
   return {
     kind: "sqlite",
     serialize,
-    transaction: (fn) =>
+    transaction: (fn, snapshot) =>
       serialize(async () => {
         prepare("BEGIN IMMEDIATE").run();
         try {
-          const result = await fn(store);
+          const result = await fn(snapshot ? answerFromSnapshot(store, snapshot) : store);
           prepare("COMMIT").run();
 
           return result;
@@ -334,6 +367,100 @@ const numbered = (sql: string): string => {
 };
 
 const TIMESTAMP_OID = 1114;
+const UNIQUE_VIOLATION = "23505";
+/** A oneRow check inside the combined write statement (see flush). */
+const DIVISION_BY_ZERO = "22012";
+
+/** A stable prepared-statement name for a SQL text (the shapes are few: one per write combination). */
+const statementNames = new Map<string, string>();
+const statementName = (sql: string): string => {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `ec_${crypto.createHash("sha1").update(sql).digest("hex").slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+
+  return name;
+};
+
+const jsonRows = (columns: string[], alias = "") =>
+  `coalesce(json_agg(json_build_object(${columns.map((c) => `'${c}', ${alias}${q(c)}`).join(", ")})), '[]')`;
+
+/**
+ * The prefetch (TSqlAdtStore.prefetch) as one statement: $1/$2 message key, $3 facility code, $4/$5 (mrn, issuer)
+ * arrays, $6/$7 visit key arrays, $8 points of care. Each part is an indexed lookup.
+ */
+const PREFETCH = `SELECT
+  (SELECT ${jsonRows(["id", "status", "bodyHash", "ack"])} FROM "Hl7Message"
+    WHERE "sendingFacility" = $1 AND "controlId" = $2) AS "message",
+  (SELECT ${jsonRows(["id", "code", "mrnAuthority"])} FROM "Facility" WHERE "code" = $3) AS "facility",
+  (SELECT ${jsonRows(PATIENT_COLUMNS)} FROM "Patient"
+    WHERE ("mrn", "issuer") IN (SELECT * FROM unnest($4::text[], $5::text[]))) AS "patients",
+  (SELECT coalesce(json_agg(json_build_object('aliasMrn', a."mrn", 'aliasIssuer', a."issuer", ${PATIENT_COLUMNS.map((c) => `'${c}', p.${q(c)}`).join(", ")})), '[]')
+    FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId"
+    WHERE (a."mrn", a."issuer") IN (SELECT * FROM unnest($4::text[], $5::text[]))) AS "aliases",
+  (SELECT ${jsonRows(ENCOUNTER_COLUMN_NAMES)} FROM "Encounter"
+    WHERE ("visitNumber", "visitIssuer") IN (SELECT * FROM unnest($6::text[], $7::text[]))) AS "encounters",
+  (SELECT ${jsonRows(["facilityCode", "departmentId", "pointOfCare"])} FROM "LocationMapping"
+    WHERE "pointOfCare" = ANY($8::text[]) AND "facilityCode" IN ($3, '')) AS "mappings"`;
+
+/** json_build_object renders TIMESTAMP(3) as ISO text without a zone; it holds UTC. */
+const jsonDate = (v: unknown): Date | null => (typeof v === "string" ? new Date(`${v}Z`) : null);
+const jsonPatient = (r: TRow): TFoundPatient => ({
+  id: String(r.id),
+  mrn: String(r.mrn),
+  issuer: String(r.issuer),
+  lastEventAt: jsonDate(r.lastEventAt),
+});
+
+/** The prefetch row → the stored message and a snapshot covering exactly `keys`. */
+const toPrefetched = (row: TRow, keys: TAdtReadKeys): TPrefetched => {
+  const list = (v: unknown): TRow[] => (Array.isArray(v) ? (v as TRow[]) : []);
+  const patients = new Map<string, TFoundPatient | null>(keys.patients.map((k) => [pairKey(k.mrn, k.issuer), null]));
+  for (const r of list(row.patients)) {
+    patients.set(pairKey(String(r.mrn), String(r.issuer)), jsonPatient(r));
+  }
+  const aliases = new Map<string, TFoundPatient | null>(keys.patients.map((k) => [pairKey(k.mrn, k.issuer), null]));
+  for (const r of list(row.aliases)) {
+    aliases.set(pairKey(String(r.aliasMrn), String(r.aliasIssuer)), jsonPatient(r));
+  }
+  const mappings = new Map<string, { facilityCode: string; departmentId: string }[]>(
+    keys.locations.map((l) => [pairKey(l.facilityCode, l.pointOfCare), []]),
+  );
+  for (const r of list(row.mappings)) {
+    mappings.get(pairKey(keys.facilityCode, String(r.pointOfCare)))?.push({
+      facilityCode: String(r.facilityCode),
+      departmentId: String(r.departmentId),
+    });
+  }
+  const [message] = list(row.message);
+  const [facility] = list(row.facility);
+
+  return {
+    message: toMessage(message),
+    snapshot: {
+      facilityCode: keys.facilityCode,
+      facility: facility
+        ? { id: String(facility.id), code: String(facility.code), mrnAuthority: String(facility.mrnAuthority) }
+        : null,
+      patients,
+      aliases,
+      visitKeys: new Set(keys.visits.map((k) => pairKey(k.visitNumber, k.visitIssuer))),
+      encounters: list(row.encounters).map((r) => ({
+        id: String(r.id),
+        patientId: String(r.patientId),
+        lastEventAt: jsonDate(r.lastEventAt),
+        status: String(r.status),
+        pointOfCare: String(r.pointOfCare),
+        facilityId: r.facilityId === null ? null : String(r.facilityId),
+        departmentId: r.departmentId === null ? null : String(r.departmentId),
+        visitNumber: String(r.visitNumber),
+        visitIssuer: String(r.visitIssuer),
+      })),
+      mappings,
+    },
+  };
+};
 
 const openPostgres = (url: string): TSqlAdtStore => {
   const pool = new pg.Pool({
@@ -364,82 +491,125 @@ const openPostgres = (url: string): TSqlAdtStore => {
   const toDb = (v: unknown): TValue => (v instanceof Date ? v.toISOString() : (v as TValue));
   const fromDb = (v: unknown): Date | null => (v instanceof Date ? v : v === null || v === undefined ? null : new Date(String(v)));
 
+  /** One try of a transaction (see TExecutor.deferNewPatients for `deferNewPatients`). */
+  const attempt = async <T>(
+    fn: (store: TAdtStore) => Promise<T>,
+    snapshot: TAdtSnapshot | undefined,
+    deferNewPatients: boolean,
+  ): Promise<T> => {
+    const client = await pool.connect();
+    let open = false;
+    let deferred: { sql: string; params: TValue[]; oneRow: boolean }[] = [];
+    /** One statement, prepared once per connection (named): no parse/plan on the server for repeated shapes. */
+    const query = (sql: string, params: TValue[]) => client.query({ name: statementName(sql), text: sql, values: params });
+    /** One write; RowNotFoundError when a oneRow update changed nothing (nothing was written then). */
+    const write = async (sql: string, params: TValue[], oneRow: boolean): Promise<void> => {
+      if ((await query(text(sql), params)).rowCount === 0 && oneRow) {
+        throw new RowNotFoundError();
+      }
+    };
+    /**
+     * The deferred writes as one statement (a single one as is). A oneRow update that finds no row makes the whole
+     * statement fail (division by zero on its row count), so none of its writes stays.
+     */
+    const flush = async (): Promise<void> => {
+      const writes = deferred;
+      deferred = [];
+      if (writes.length === 1) {
+        await write(writes[0]!.sql, writes[0]!.params, writes[0]!.oneRow);
+      } else if (writes.length > 1) {
+        const ctes = writes.map((w, i) => `w${i} AS (${w.sql}${w.oneRow ? " RETURNING 1" : ""})`);
+        const checks = writes.flatMap((w, i) => (w.oneRow ? [`1 / (SELECT count(*) FROM w${i})::int`] : []));
+        const sql = `WITH ${ctes.join(", ")} SELECT ${checks.join(" + ") || "1"}`;
+        await query(numbered(sql), writes.flatMap((w) => w.params));
+      }
+    };
+    /** Before a write that cannot wait: open the transaction, send the deferred writes (in order). Reads need
+     * neither (no read depends on a deferred write, see TExecutor). */
+    const begin = async (): Promise<void> => {
+      if (!open) {
+        await client.query("BEGIN");
+        open = true;
+      }
+      await flush();
+    };
+    const x: TExecutor = {
+      all: async (sql, params, isWrite = false) => {
+        if (isWrite) {
+          await begin();
+        }
+
+        return (await query(text(sql), params)).rows as TRow[];
+      },
+      run: async (sql, params, options = {}) => {
+        if (options.defer) {
+          deferred.push({ sql, params, oneRow: options.oneRow ?? false });
+
+          return;
+        }
+        await begin();
+        await write(sql, params, options.oneRow ?? false);
+      },
+      deferNewPatients,
+    };
+    try {
+      const store = storeOn(x, toDb, fromDb);
+      const result = await fn(snapshot ? answerFromSnapshot(store, snapshot) : store);
+      await flush();
+      if (open) {
+        await client.query("COMMIT");
+      }
+      client.release();
+
+      return result;
+    } catch (error) {
+      try {
+        if (open) {
+          await client.query("ROLLBACK");
+        }
+        client.release();
+      } catch (rollbackError) {
+        client.release(rollbackError as Error);
+      }
+      throw error;
+    }
+  };
+
   return {
     kind: "postgresql",
     serialize: (fn) => fn(),
-    transaction: async (fn) => {
-      const client = await pool.connect();
-      let open = false;
-      let deferred: { sql: string; params: TValue[]; oneRow: boolean }[] = [];
-      /** One write; RowNotFoundError when a oneRow update changed nothing (nothing was written then). */
-      const write = async (sql: string, params: TValue[], oneRow: boolean): Promise<void> => {
-        if ((await client.query(text(sql), params)).rowCount === 0 && oneRow) {
-          throw new RowNotFoundError();
-        }
-      };
-      /**
-       * The deferred writes as one statement (a single one as is). A oneRow update that finds no row makes the whole
-       * statement fail (division by zero on its row count), so none of its writes stays.
-       */
-      const flush = async (): Promise<void> => {
-        const writes = deferred;
-        deferred = [];
-        if (writes.length === 1) {
-          await write(writes[0]!.sql, writes[0]!.params, writes[0]!.oneRow);
-        } else if (writes.length > 1) {
-          const ctes = writes.map((w, i) => `w${i} AS (${w.sql}${w.oneRow ? " RETURNING 1" : ""})`);
-          const checks = writes.flatMap((w, i) => (w.oneRow ? [`1 / (SELECT count(*) FROM w${i})::int`] : []));
-          const sql = `WITH ${ctes.join(", ")} SELECT ${checks.join(" + ") || "1"}`;
-          await client.query(numbered(sql), writes.flatMap((w) => w.params));
-        }
-      };
-      /** Before a write that cannot wait: open the transaction, send the deferred writes (in order). Reads need
-       * neither (no read depends on a deferred write, see TExecutor). */
-      const begin = async (): Promise<void> => {
-        if (!open) {
-          await client.query("BEGIN");
-          open = true;
-        }
-        await flush();
-      };
-      const x: TExecutor = {
-        all: async (sql, params, write = false) => {
-          if (write) {
-            await begin();
-          }
-
-          return (await client.query(text(sql), params)).rows as TRow[];
-        },
-        run: async (sql, params, options = {}) => {
-          if (options.defer) {
-            deferred.push({ sql, params, oneRow: options.oneRow ?? false });
-
-            return;
-          }
-          await begin();
-          await write(sql, params, options.oneRow ?? false);
-        },
-      };
+    transaction: async (fn, snapshot) => {
       try {
-        const result = await fn(storeOn(x, toDb, fromDb));
-        await flush();
-        if (open) {
-          await client.query("COMMIT");
-        }
-        client.release();
-
-        return result;
+        return await attempt(fn, snapshot, true);
       } catch (error) {
-        try {
-          if (open) {
-            await client.query("ROLLBACK");
-          }
-          client.release();
-        } catch (rollbackError) {
-          client.release(rollbackError as Error);
+        // The rows read went stale before the commit: a patient this message would create was created by another
+        // connection (unique key), or a row it updates was changed by a newer event or deleted (RowNotFoundError).
+        // Nothing was written: run it once more on fresh reads.
+        const code = (error as { code?: string }).code;
+        if (code !== UNIQUE_VIOLATION && !(error instanceof RowNotFoundError) && code !== DIVISION_BY_ZERO) {
+          throw error;
         }
-        throw error;
+
+        return attempt(fn, undefined, false);
       }
+    },
+    prefetch: async (message, keys) => {
+      if (keys.locations.some((l) => l.facilityCode !== keys.facilityCode)) {
+        throw new Error("prefetch: locations of another facility");
+      }
+      const params = [
+        message.sendingFacility,
+        message.controlId,
+        keys.facilityCode,
+        keys.patients.map((k) => k.mrn),
+        keys.patients.map((k) => k.issuer),
+        keys.visits.map((k) => k.visitNumber),
+        keys.visits.map((k) => k.visitIssuer),
+        keys.locations.map((l) => l.pointOfCare),
+      ];
+      const { rows } = await pool.query({ name: "ec_adt_prefetch", text: PREFETCH, values: params });
+
+      return toPrefetched(rows[0] as TRow, keys);
     },
     findMessage: async (facility, controlId) =>
       toMessage((await pool.query(text(MESSAGE_LOOKUP), [facility, controlId])).rows[0] as TRow | undefined),
