@@ -301,7 +301,7 @@ const textAt = (byTag: Map<number, TRawElement>, tag: number): string => {
   return e ? textOf(e) : "";
 };
 
-/** How new text is encoded, given the source's Specific Character Set (PS3.5 §6.1.2). */
+/** How new text is encoded, and the Specific Character Set to write (null: keep the source's). PS3.5 §6.1.2. */
 type TCharset = { encoding: BufferEncoding; value: string | null };
 
 /**
@@ -311,7 +311,7 @@ type TCharset = { encoding: BufferEncoding; value: string | null };
  */
 const chooseCharset = (source: string, newTexts: string[]): TCharset => {
   if (source === "" || source === "ISO_IR 6" || source === "ISO_IR 192") {
-    return { encoding: "utf8", value: "ISO_IR 192" };
+    return { encoding: "utf8", value: source === "ISO_IR 192" ? null : "ISO_IR 192" };
   }
   const all = newTexts.join("");
   if (source === "ISO_IR 100" && /^[\u0000-\u00ff]*$/.test(all)) {

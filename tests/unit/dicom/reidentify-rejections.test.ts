@@ -142,6 +142,15 @@ describe("reidentifyDicom refuses names the file's character set cannot carry", 
     const bytes = readFileSync(outPath);
     expect(bytes.includes(Buffer.from("ISO_IR 192"))).toBe(true);
     expect(bytes.includes(Buffer.from("Παπαδόπουλος^Jörg^^Dr", "utf8"))).toBe(true);
+    // Re-identifying that UTF-8 file again keeps its character set and decodes the previous name as UTF-8.
+    const again = await reidentifyDicom({
+      inputPath: outPath,
+      outPath: path.join(outDir, "greek-again.dcm"),
+      context: ADT_CONTEXT,
+      uids: { studyInstanceUid: createUid(), seriesInstanceUidFor: createSeriesUidMap() },
+    });
+    expect(again.original.patientName).toBe("Παπαδόπουλος^Jörg^^Dr");
+    expect(again.original.changedTags).not.toContain("(0008,0005)");
   });
 });
 
