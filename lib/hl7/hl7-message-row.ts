@@ -27,8 +27,8 @@ export type TMessageOutcome = {
 };
 
 /**
- * Column values for a message row. PostgreSQL text cannot hold NUL, so NUL becomes U+FFFD in `raw` (bodyHash is
- * computed over the original bytes).
+ * Column values for a message row (parseMessage already turned NUL into U+FFFD; bodyHash is computed over the
+ * original bytes).
  * @param parsed - the parsed message
  * @param bodyHash - SHA-256 (hex) of the frame payload (trailing CR/LF excluded)
  * @param controlId - MSH-10, or null when the row must not take part in duplicate detection
@@ -50,7 +50,7 @@ export const hl7MessageRow = (
     triggerEvent: h?.triggerEvent ?? "",
     version: h?.version ?? "",
     bodyHash,
-    raw: parsed.text.replaceAll("\u0000", "\uFFFD"),
+    raw: parsed.text,
     receivedAt: new Date(),
     ...outcome,
     patientId: outcome.patientId ?? null,

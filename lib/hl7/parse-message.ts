@@ -109,7 +109,10 @@ const checkHeader = (header: THl7Header, charsetProblem: Hl7Error | undefined): 
  */
 export const parseMessage = (raw: Buffer): TParsedMessage => {
   const decoded = decodeMessageText(raw);
-  const { text, encoding } = decoded;
+  const { encoding } = decoded;
+  // NUL is not HL7 text and PostgreSQL text columns cannot hold it: it reads as U+FFFD everywhere (stored raw text,
+  // header values, the ACK's echoed fields), so a message with NUL bytes is still answered AND kept on both engines.
+  const text = decoded.text.includes("\u0000") ? decoded.text.replaceAll("\u0000", "\uFFFD") : decoded.text;
   const result: TParsedMessage = { text, encoding, header: undefined, adt: undefined, error: undefined };
   if (!/^MSH[^A-Za-z0-9\s]/.test(text)) {
     return { ...result, error: new Hl7Error(100, "MSH^1", "the message does not start with an MSH segment", "AR") };
