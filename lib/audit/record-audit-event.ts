@@ -13,6 +13,7 @@ export type TAuditAction =
   | "capture.view"
   | "delivery.stored"
   | "delivery.failed"
+  | "instance.restamped"
   | "hl7.received"
   | "hl7.view"
   | "hl7.reprocess"

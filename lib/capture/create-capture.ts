@@ -15,6 +15,7 @@ import { canSeeAllDepartments } from "../auth/roles";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { AppError } from "../errors";
 import { PhotoInputError } from "../dicom/photo-errors";
+import { fingerprintIdentity } from "../dicom/fingerprint-identity";
 import { createUid } from "../dicom/uids";
 import { wrapPhoto } from "../dicom/wrap-photo";
 import { enqueueDeliveries } from "../forwarding/enqueue-deliveries";
@@ -57,7 +58,13 @@ export const createCapture = async (
   const seriesInstanceUid = createUid(opts.orgRoot);
   const relDir = path.join("media", studyInstanceUid);
   fs.mkdirSync(path.join(opts.dataDir, relDir), { recursive: true });
-  const made: { sopInstanceUid: string; relPath: string; file: TUploadedFile; result: Awaited<ReturnType<typeof wrapPhoto>> }[] = [];
+  const made: {
+    sopInstanceUid: string;
+    relPath: string;
+    file: TUploadedFile;
+    result: Awaited<ReturnType<typeof wrapPhoto>>;
+    stampedIdentity: string;
+  }[] = [];
   const operatorName = userNameToDicom(user.name);
   try {
     for (const [index, file] of input.files.entries()) {
@@ -81,7 +88,7 @@ export const createCapture = async (
           context,
           maxPixels: opts.maxPixels,
         });
-        made.push({ sopInstanceUid, relPath, file, result });
+        made.push({ sopInstanceUid, relPath, file, result, stampedIdentity: fingerprintIdentity(context) });
       } catch (error) {
         if (!(error instanceof PhotoInputError)) {
           throw error;
@@ -123,6 +130,7 @@ export const createCapture = async (
           size: m.result.size,
           sha256: m.result.sha256,
           originalName: m.file.originalName.slice(0, 255),
+          stampedIdentity: m.stampedIdentity,
         },
       });
       instanceIds.push(instance.id);

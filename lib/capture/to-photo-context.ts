@@ -1,11 +1,42 @@
+import type { TIdentityContext } from "../dicom/fingerprint-identity";
 import type { TPhotoContext } from "../dicom/photo-context";
 
-type TEncounterWithPatient = {
+export type TEncounterWithPatient = {
   visitNumber: string;
   visitIssuer: string;
   attendingDoctor: string;
   facility: { name: string; mrnAuthorityOid: string | null; mrnAuthority: string } | null;
   patient: { mrn: string; issuer: string; familyName: string; givenName: string; middleName: string; suffix: string; prefix: string; birthDate: string; sex: string };
+};
+
+/**
+ * Who and where, from the encounter and its patient (ADT data): the part of a DICOM context that an identity change
+ * (merge, MRN or visit change, name correction) can change after capture.
+ */
+export const toIdentityContext = (encounter: TEncounterWithPatient): TIdentityContext => {
+  const p = encounter.patient;
+  const facility = encounter.facility;
+
+  return {
+    patient: {
+      mrn: p.mrn,
+      issuer: p.issuer,
+      issuerOid: facility && facility.mrnAuthority === p.issuer ? facility.mrnAuthorityOid : null,
+      familyName: p.familyName,
+      givenName: p.givenName,
+      middleName: p.middleName,
+      suffix: p.suffix,
+      prefix: p.prefix,
+      birthDate: p.birthDate,
+      sex: p.sex,
+    },
+    encounter: {
+      visitNumber: encounter.visitNumber,
+      visitIssuer: encounter.visitIssuer,
+      institutionName: facility?.name ?? "",
+      referringPhysician: encounter.attendingDoctor,
+    },
+  };
 };
 
 /**
@@ -23,28 +54,8 @@ export const toPhotoContext = (a: {
   at: Date;
   imageLaterality?: "R" | "L" | "U" | "B";
 }): TPhotoContext => {
-  const p = a.encounter.patient;
-  const facility = a.encounter.facility;
-
   return {
-    patient: {
-      mrn: p.mrn,
-      issuer: p.issuer,
-      issuerOid: facility && facility.mrnAuthority === p.issuer ? facility.mrnAuthorityOid : null,
-      familyName: p.familyName,
-      givenName: p.givenName,
-      middleName: p.middleName,
-      suffix: p.suffix,
-      prefix: p.prefix,
-      birthDate: p.birthDate,
-      sex: p.sex,
-    },
-    encounter: {
-      visitNumber: a.encounter.visitNumber,
-      visitIssuer: a.encounter.visitIssuer,
-      institutionName: facility?.name ?? "",
-      referringPhysician: a.encounter.attendingDoctor,
-    },
+    ...toIdentityContext(a.encounter),
     study: {
       studyInstanceUid: a.studyInstanceUid,
       studyDateTime: a.at,

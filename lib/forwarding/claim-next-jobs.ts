@@ -8,6 +8,7 @@
  * winner commits and matches nothing). No raw SQL, so SQLite's adapter-specific DateTime format never matters.
  */
 import type { TDb } from "../db";
+import type { TEncounterWithPatient } from "../capture/to-photo-context";
 
 export type TClaimedJob = {
   id: string;
@@ -23,7 +24,12 @@ export type TClaimedJob = {
     filePath: string;
     size: number;
     sha256: string;
-    series: { study: { id: string; patientId: string } };
+    /** Identity fingerprint written into the file ("" = not tracked); see restamp-instance.ts. */
+    stampedIdentity: string;
+    series: {
+      seriesInstanceUid: string;
+      study: { id: string; patientId: string; studyInstanceUid: string; encounter: TEncounterWithPatient };
+    };
   };
   destination: { id: string; name: string; url: string };
 };
@@ -50,7 +56,34 @@ const CLAIMED_JOB_SELECT = {
       filePath: true,
       size: true,
       sha256: true,
-      series: { select: { study: { select: { id: true, patientId: true } } } },
+      stampedIdentity: true,
+      series: {
+        select: {
+          seriesInstanceUid: true,
+          study: {
+            select: {
+              id: true,
+              patientId: true,
+              studyInstanceUid: true,
+              // The identity the file should carry now (restamp-instance.ts).
+              encounter: {
+                select: {
+                  visitNumber: true,
+                  visitIssuer: true,
+                  attendingDoctor: true,
+                  facility: { select: { name: true, mrnAuthorityOid: true, mrnAuthority: true } },
+                  patient: {
+                    select: {
+                      mrn: true, issuer: true, familyName: true, givenName: true, middleName: true, suffix: true,
+                      prefix: true, birthDate: true, sex: true,
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
     },
   },
   destination: { select: { id: true, name: true, url: true } },

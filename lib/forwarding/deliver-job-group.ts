@@ -1,6 +1,6 @@
 /**
- * One delivery attempt for a group of claimed jobs bound for the same destination: check each file against the
- * SHA-256 recorded at capture, send the good ones in one STOW-RS request, classify each instance's result and
+ * One delivery attempt for a group of claimed jobs bound for the same destination: re-stamp a file whose identity
+ * changed since capture (restamp-instance.ts), check each file against the SHA-256 recorded for it, send the good ones in one STOW-RS request, classify each instance's result and
  * record it. Every attempt reads the file again from DATA_DIR, so every retry sends the same bytes under the
  * same SOP Instance UID (reliability-matrix.md §2.2); a file that no longer matches its digest is never sent.
  */
@@ -13,6 +13,7 @@ import type { createLogger } from "../logger";
 import type { TClaimedJob } from "./claim-next-jobs";
 import { classifyResult, type TDeliveryOutcome } from "./classify-result";
 import { completeJob, type TCompletion } from "./complete-job";
+import { restampInstance } from "./restamp-instance";
 import { decideRetry, type TRetryPolicy } from "./retry-policy";
 import { stowInstances } from "./stow-rs-client";
 
@@ -97,7 +98,14 @@ const record = async (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliver
  */
 export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext): Promise<void> => {
   const sendable: { job: TClaimedJob; file: string }[] = [];
-  for (const job of jobs) {
+  for (const claimed of jobs) {
+    // The identity may have changed since capture (merge, MRN/visit change, correction): re-stamp first.
+    const instance = await restampInstance(ctx.db, ctx.dataDir, claimed);
+    if ("kind" in instance) {
+      await record(claimed, instance, ctx);
+      continue;
+    }
+    const job = { ...claimed, instance };
     const checked = await checkLocalFile(job, ctx.dataDir);
     if (typeof checked === "string") {
       sendable.push({ job, file: checked });

@@ -1,7 +1,9 @@
 /**
  * List images already delivered under identifiers an ADT event is about to change: one IdentityChange row per study
- * with at least one instance whose delivery is "stored" (in any destination). Call it BEFORE moving the studies, in
- * the same transaction. The correction of the archive (IOCM) is a later step; these rows are its work list.
+ * with at least one instance whose delivery is "stored" or in flight ("sending": it may be stored under the old
+ * identity a moment later), in any destination. Call it BEFORE moving the studies, in the same transaction. The
+ * correction of the archive (IOCM) is a later step; these rows are its work list. Images not yet sent need no row:
+ * the forwarder re-stamps them with the current identity before sending (lib/forwarding/restamp-instance.ts).
  */
 import type { TTx } from "../db";
 
@@ -37,7 +39,8 @@ export const recordIdentityChanges = async (tx: TTx, change: TRecordIdentityChan
   });
   const studyOf = new Map(series.map((s) => [s.id, s.studyId]));
   const delivered = await tx.instance.findMany({
-    where: { seriesId: { in: [...studyOf.keys()] }, deliveries: { some: { status: "stored" } } },
+    // "sending": a send in flight when this event commits went out under the old identity if it succeeds.
+    where: { seriesId: { in: [...studyOf.keys()] }, deliveries: { some: { status: { in: ["stored", "sending"] } } } },
     select: { sopInstanceUid: true, seriesId: true },
   });
   const byStudy = new Map<string, string[]>();
