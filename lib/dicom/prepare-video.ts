@@ -25,13 +25,16 @@ import {
 } from "@/lib/dicom/uids";
 import { VideoInputError, VideoToolError } from "@/lib/dicom/video-errors";
 
-/** H.264 Table A-1 limits for the two levels our transfer syntaxes name (MaxFS macroblocks, MaxMBPS). */
+/**
+ * H.264 Table A-1 limits for the two levels our transfer syntaxes name: MaxFS (macroblocks), MaxMBPS, and MaxBR for
+ * High Profile (1.25 × the Table A-1 value, Table A-2), in bit/s.
+ */
 const AVC_LEVELS = {
-  "4.1": { idc: 41, maxFs: 8192, maxMbps: 245_760, ts: MPEG4_HP41_TRANSFER_SYNTAX },
-  "4.2": { idc: 42, maxFs: 8704, maxMbps: 522_240, ts: MPEG4_HP42_2D_TRANSFER_SYNTAX },
+  "4.1": { idc: 41, maxFs: 8192, maxMbps: 245_760, maxBr: 62_500_000, ts: MPEG4_HP41_TRANSFER_SYNTAX },
+  "4.2": { idc: 42, maxFs: 8704, maxMbps: 522_240, maxBr: 62_500_000, ts: MPEG4_HP42_2D_TRANSFER_SYNTAX },
 } as const;
-/** HEVC Table A.8 (A.11 in later editions), Level 5.1: MaxLumaPs, MaxLumaSr; general_level_idc = 30 × 5.1. */
-const HEVC_L51 = { idc: 153, maxLumaPs: 8_912_896, maxLumaSr: 534_773_760 };
+/** HEVC Table A.8 (A.11 in later editions), Level 5.1 Main tier: MaxLumaPs, MaxLumaSr, MaxBR (Main profile). */
+const HEVC_L51 = { idc: 153, maxLumaPs: 8_912_896, maxLumaSr: 534_773_760, maxBr: 40_000_000 };
 /** Profiles an H.264 High Profile decoder must decode (H.264 A.2.4): Constrained Baseline, Main, High. */
 const AVC_COPY_PROFILES = new Set(["Constrained Baseline", "Main", "High"]);
 const PIX_FMT_420_8BIT = new Set(["yuv420p", "yuvj420p"]);
@@ -49,12 +52,24 @@ const mbs = (w: number, h: number): { w: number; h: number; frame: number } => {
   return { w: mw, h: mh, frame: mw * mh };
 };
 
-/** True when a w×h picture at `fps` fits the H.264 level (frame size, each dimension ≤ √(8·MaxFS), MB rate). */
-const fitsAvcLevel = (level: TAvcLevel, w: number, h: number, fps: number | null): boolean => {
-  const { maxFs, maxMbps } = AVC_LEVELS[level];
-  const m = mbs(w, h);
+/**
+ * True when the stream's measured size, mean frame rate and mean bit rate fit the H.264 level (frame size, each
+ * dimension ≤ √(8·MaxFS), macroblock rate, bit rate; a mean under MaxBR does not prove the peak, the declared
+ * level_idc covers that).
+ */
+const fitsAvcLevel = (level: TAvcLevel, v: TVideoStreamProbe): boolean => {
+  const { maxFs, maxMbps, maxBr } = AVC_LEVELS[level];
+  const m = mbs(v.width, v.height);
   const maxSide = Math.sqrt(8 * maxFs);
-  return fps !== null && m.frame <= maxFs && m.w <= maxSide && m.h <= maxSide && m.frame * fps <= maxMbps;
+  const fps = v.frameRate;
+  return (
+    fps !== null &&
+    m.frame <= maxFs &&
+    m.w <= maxSide &&
+    m.h <= maxSide &&
+    m.frame * fps <= maxMbps &&
+    (v.bitRate ?? 0) <= maxBr
+  );
 };
 
 /**
@@ -69,7 +84,7 @@ export const chooseTransferSyntax = (v: TVideoStreamProbe): string | null => {
   }
   if (v.codec === "h264" && AVC_COPY_PROFILES.has(v.profile) && PIX_FMT_420_8BIT.has(v.pixFmt)) {
     for (const level of ["4.1", "4.2"] as const) {
-      if (v.level <= AVC_LEVELS[level].idc && fitsAvcLevel(level, v.width, v.height, v.frameRate)) {
+      if (v.level <= AVC_LEVELS[level].idc && fitsAvcLevel(level, v)) {
         return AVC_LEVELS[level].ts;
       }
     }
@@ -78,7 +93,8 @@ export const chooseTransferSyntax = (v: TVideoStreamProbe): string | null => {
   if (v.codec === "hevc" && v.level <= HEVC_L51.idc && v.frameRate !== null) {
     const ps = v.width * v.height;
     const maxSide = Math.sqrt(8 * HEVC_L51.maxLumaPs);
-    if (ps > HEVC_L51.maxLumaPs || v.width > maxSide || v.height > maxSide || ps * v.frameRate > HEVC_L51.maxLumaSr) {
+    const tooFast = ps * v.frameRate > HEVC_L51.maxLumaSr || (v.bitRate ?? 0) > HEVC_L51.maxBr;
+    if (ps > HEVC_L51.maxLumaPs || v.width > maxSide || v.height > maxSide || tooFast) {
       return null;
     }
     // Main only: Main 10 (HEVC_M10P51, iPhone HDR) would need Bits Stored 10, but the VL and US image modules
@@ -108,10 +124,15 @@ const planTranscode = (v: TVideoStreamProbe): TVideoPlan => {
   [w, h] = [even(w), even(h)];
   const aspect = w / h;
   const fitsFrame = (): boolean => mbs(w, h).frame <= AVC_LEVELS["4.1"].maxFs && Math.max(w, h) <= 4096;
-  while (!fitsFrame()) {
-    const shrink = Math.sqrt((AVC_LEVELS["4.1"].maxFs * 256) / (w * h)) * 0.999;
-    w = even(Math.min(w * shrink, 4096));
+  if (!fitsFrame()) {
+    // First guess from the pixel budget (MaxFS × 256 pixels), then step down 2 pixels at a time: macroblock
+    // rounding can leave the guess a few macroblocks over, and each step strictly shrinks, so this ends.
+    w = even(Math.min(w * Math.sqrt((AVC_LEVELS["4.1"].maxFs * 256) / (w * h)), 4096, 4096 * aspect));
     h = even(w / aspect);
+    while (!fitsFrame()) {
+      w -= 2;
+      h = even(w / aspect);
+    }
   }
   const frame = mbs(w, h).frame;
   const maxFps = Math.min(60, Math.floor(AVC_LEVELS["4.2"].maxMbps / frame));

@@ -39,6 +39,8 @@ export type TVideoStreamProbe = {
   frames: number | null;
   /** Sample entry / codec tag, e.g. `avc1`, `hvc1`, `hev1`. */
   codecTag: string;
+  /** Mean bits per second of the video stream (else of the whole file); null when unknown. */
+  bitRate: number | null;
 };
 
 /** The first audio stream. */
@@ -132,7 +134,10 @@ type TFfprobeStream = {
   tags?: Record<string, string>;
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
 };
-type TFfprobeOutput = { streams?: TFfprobeStream[]; format?: { format_name?: string; duration?: string } };
+type TFfprobeOutput = {
+  streams?: TFfprobeStream[];
+  format?: { format_name?: string; duration?: string; size?: string };
+};
 
 const ratio = (text: string | undefined): number | null => {
   const [n, d] = (text ?? "").split("/").map(Number);
@@ -245,6 +250,7 @@ export const probeVideo = async (inputPath: string, options: { maxDurationMs: nu
       frameRate,
       frames,
       codecTag: v.codec_tag_string ?? "",
+      bitRate: num(v.bit_rate) ?? (durationMs ? ((num(out.format?.size) ?? 0) * 8000) / durationMs : null),
     },
     audio: a
       ? {

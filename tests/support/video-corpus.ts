@@ -1,7 +1,8 @@
 /**
  * Synthetic test videos, generated with Debian's ffmpeg into a temp dir on first use (≤ 2 s each, small sizes where
- * the size does not matter). Each clip stands for something phones and browsers really produce. A missing ffmpeg
- * fails the test with the package to install; nothing is skipped.
+ * the size does not matter). Each clip stands for something phones and browsers really produce. Also the readers
+ * the tests use on wrapped videos (ffprobe JSON, packet hashes proving a stream copy, decoding, a raw RGB frame).
+ * A missing ffmpeg fails the test with the package to install; nothing is skipped.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -196,4 +197,65 @@ export const corpusFile = (dir: string, clip: TCorpusClip): string => {
 export const makeClip = (out: string, seconds: number, size = "160x120"): string => {
   runFfmpeg([...src(size, 25, seconds), ...tone(seconds), ...x264("high", "3.0", "ultrafast"), "-c:a", "aac", out]);
   return out;
+};
+
+// Readers for wrapped videos.
+
+const runTool = (command: string, args: string[]): { stdout: Buffer; stderr: string; status: number | null } => {
+  const r = spawnSync(command, args, { maxBuffer: 256 * 1024 * 1024 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
+    throw new Error(`${command} is not installed: apt-get install -y --no-install-recommends ffmpeg`);
+  }
+  return { stdout: r.stdout, stderr: r.stderr.toString("utf8"), status: r.status };
+};
+
+export type TProbedStream = {
+  codec_type: string;
+  codec_name: string;
+  profile?: string;
+  level?: number;
+  width?: number;
+  height?: number;
+  sample_rate?: string;
+  channels?: number;
+  nb_frames?: string;
+  codec_tag_string?: string;
+  side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
+  tags?: Record<string, string>;
+};
+
+/** ffprobe -show_streams -show_format as JSON. */
+export const ffprobeJson = (
+  file: string,
+): { streams: TProbedStream[]; format: { format_name: string; tags?: Record<string, string> } } => {
+  const r = runTool("/usr/bin/ffprobe", ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", file]);
+  if (r.status !== 0) {
+    throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
+  }
+  return JSON.parse(r.stdout.toString("utf8"));
+};
+
+/** SHA-256 over every packet of the first stream of `kind` ("v" or "a"), read without decoding (stream copy). */
+export const packetHash = (file: string, kind: "v" | "a"): string => {
+  const args = ["-v", "error", "-i", file, "-map", `0:${kind}:0`, "-c", "copy", "-f", "hash", "-hash", "sha256", "-"];
+  const r = runTool("/usr/bin/ffmpeg", args);
+  if (r.status !== 0) {
+    throw new Error(`ffmpeg hash failed: ${r.stderr}`);
+  }
+  return r.stdout.toString("utf8").trim();
+};
+
+/** Decodes every frame (video and audio) and returns ffmpeg's error output ("" when the stream is clean). */
+export const decodeErrors = (file: string): string => {
+  const r = runTool("/usr/bin/ffmpeg", ["-v", "error", "-xerror", "-i", file, "-f", "null", "-"]);
+  return r.status === 0 ? r.stderr.trim() : `exit ${r.status}: ${r.stderr}`;
+};
+
+/** The first decoded frame as packed RGB24 (ffmpeg applies the display rotation, as players do). */
+export const firstFrameRgb = (file: string): Buffer => {
+  const r = runTool("/usr/bin/ffmpeg", ["-v", "error", "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
+  if (r.status !== 0) {
+    throw new Error(`ffmpeg decode failed: ${r.stderr}`);
+  }
+  return r.stdout;
 };

@@ -11,8 +11,15 @@ import {
 } from "@/lib/dicom/uids";
 import { wrapVideo, type TWrapVideoResult } from "@/lib/dicom/wrap-video";
 import { readWithPydicom, runDciodvfy, runDcmdump, runExiftool } from "@/tests/support/dicom-tools";
-import { CORPUS, corpusFile, FAKE_METADATA } from "@/tests/support/video-corpus";
-import { decodeErrors, ffprobeJson, firstFrameRgb, packetHash } from "@/tests/support/video-checks";
+import {
+  CORPUS,
+  corpusFile,
+  decodeErrors,
+  FAKE_METADATA,
+  ffprobeJson,
+  firstFrameRgb,
+  packetHash,
+} from "@/tests/support/video-corpus";
 import { parseDcmdump, pixelItemsOf } from "./dicom-expectations";
 import { makeContext } from "./photo-fixtures";
 
