@@ -14,6 +14,7 @@ export type TAuditAction =
   | "delivery.stored"
   | "delivery.failed"
   | "instance.restamped"
+  | "facility.save"
   | "hl7.received"
   | "hl7.view"
   | "hl7.reprocess"

@@ -172,7 +172,7 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
     expect(await orthanc.countInstances()).toBe(3);
   });
 
-  it("lets an admin read the HL7 log segment by segment and the location map", async () => {
+  it("lets an admin read the HL7 log segment by segment, the location map and set up a facility", async () => {
     const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });
     const page = await context.newPage();
     await page.goto(`${app.baseUrl}/login`);
@@ -191,6 +191,17 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await page.goto(`${app.baseUrl}/admin/locations`);
     expect(await page.getByRole("row", { name: /DERM any DERM/ }).count()).toBe(1);
     await page.screenshot({ path: path.join(SHOTS, "admin-locations.png"), fullPage: true });
+    // Facilities: the MRN authority of a facility, set before its feed starts.
+    await page.goto(`${app.baseUrl}/admin/facilities`);
+    const added = page.getByRole("form", { name: "New facility" });
+    await added.getByLabel("Code (PV1-3.4 / MSH-4)").fill("E2EFAC");
+    await added.getByLabel("Name (Institution Name)").fill("E2E Clinic");
+    await added.getByLabel("MRN authority (PID-3.4)").fill("E2EMRN");
+    await added.getByRole("button", { name: "Add facility" }).click();
+    await added.getByRole("status").filter({ hasText: "Created." }).waitFor();
+    await page.reload();
+    expect(await page.getByRole("form", { name: "Facility E2EFAC" }).getByLabel("MRN authority (PID-3.4)").inputValue()).toBe("E2EMRN");
+    await page.screenshot({ path: path.join(SHOTS, "admin-facilities.png"), fullPage: true });
     await context.close();
   });
 });
