@@ -4,7 +4,8 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, test } from "vitest";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
-import { VideoContextError, VideoInputError } from "@/lib/dicom/video-errors";
+import { runMediaTool } from "@/lib/dicom/probe-video";
+import { VideoContextError, VideoInputError, VideoToolError } from "@/lib/dicom/video-errors";
 import { wrapVideo } from "@/lib/dicom/wrap-video";
 import { makeClip, runFfmpeg } from "@/tests/support/video-corpus";
 import { makeContext } from "./photo-fixtures";
@@ -125,5 +126,11 @@ describe("wrapVideo refuses unusable uploads with typed errors", () => {
     copyFileSync(path.join(dir, "notes.mp4"), text);
     const err = (await wrapFails("phi-name", text)) as Error;
     expect(err.message).not.toMatch(/Müller|MRN|000123|notes/);
+  });
+
+  test("ffmpeg/ffprobe not installed → VideoToolError `missing` naming the Debian package", async () => {
+    const err = await runMediaTool("/nonexistent/ffprobe", ["-version"]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VideoToolError);
+    expect(err).toMatchObject({ code: "missing", message: "/nonexistent/ffprobe is not installed: apt-get install -y ffmpeg" });
   });
 });
