@@ -14,6 +14,16 @@ const SIDES = [
   { value: "B", label: "Both" },
 ] as const;
 
+/** What "Choose files" offers: photos (incl. HEIC from phones) and DICOM files exported by devices (ultrasound). */
+const FILE_TYPES = "image/*,.heic,.heif,.dcm,application/dicom";
+/** Formats the browser can show as a thumbnail; others get a labelled tile. */
+const isPreviewable = (file: File): boolean => /^image\/(jpeg|png|webp|gif|avif|bmp)$/.test(file.type);
+const kindOf = (file: File): string => {
+  if (file.type === "application/dicom" || /\.dcm$/i.test(file.name)) return "DICOM";
+  const ext = /\.([a-z0-9]{2,5})$/i.exec(file.name)?.[1];
+  return ext ?? (file.type || "file");
+};
+
 /** Choose the procedure, take or pick photos, review them, send; then follow each photo to the archive. */
 export function CaptureForm({ encounterId, procedures }: { encounterId: string; procedures: TCatalogItemSummary[] }) {
   const [procedureId, setProcedureId] = useState(procedures.length === 1 ? procedures[0]!.id : "");
@@ -94,15 +104,22 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
           </label>
           <label className="flex h-14 cursor-pointer items-center rounded-xl border-2 border-brand-600 bg-white px-6 text-lg font-semibold text-brand-700 hover:bg-brand-50">
             Choose files
-            <input type="file" accept="image/*" multiple className="sr-only" onChange={(e) => { addFiles(e.target.files); e.target.value = ""; }} data-testid="file-input" />
+            <input type="file" accept={FILE_TYPES} multiple className="sr-only" onChange={(e) => { addFiles(e.target.files); e.target.value = ""; }} data-testid="file-input" />
           </label>
         </div>
         {picked.length > 0 ? (
           <ul className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-4" aria-label="Photos to send">
             {picked.map((p) => (
               <li key={p.id} className="relative overflow-hidden rounded-xl bg-slate-200 ring-1 ring-slate-300">
-                {/* eslint-disable-next-line @next/next/no-img-element */}
-                <img src={p.url} alt={`Photo ${p.file.name}`} className="aspect-square w-full object-cover" />
+                {isPreviewable(p.file) ? (
+                  // eslint-disable-next-line @next/next/no-img-element
+                  <img src={p.url} alt={`Photo ${p.file.name}`} className="aspect-square w-full object-cover" />
+                ) : (
+                  <div className="flex aspect-square w-full flex-col items-center justify-center gap-1 p-3 text-center" aria-label={`File ${p.file.name}`}>
+                    <span className="rounded bg-slate-700 px-2 py-0.5 text-xs font-bold uppercase text-white">{kindOf(p.file)}</span>
+                    <span className="break-all text-sm text-slate-700">{p.file.name}</span>
+                  </div>
+                )}
                 <button type="button" onClick={() => remove(p.id)} aria-label={`Remove ${p.file.name}`} className="absolute right-2 top-2 flex size-11 items-center justify-center rounded-full bg-white/90 text-xl font-bold text-slate-800 shadow">×</button>
               </li>
             ))}

@@ -1,5 +1,6 @@
 /**
- * Turn uploaded photos into one DICOM study for an encounter and queue their delivery.
+ * Turn uploaded files (photos; DICOM exported by devices) into one DICOM study for an encounter and queue their
+ * delivery (what each file becomes: wrap-upload.ts).
  *
  * Order matters for "nothing lost": every file is wrapped and fsynced under DATA_DIR/media first; then ONE
  * transaction records study, series, instances and their delivery jobs (the outbox). A crash before the commit
@@ -14,16 +15,15 @@ import type { TSessionUser } from "../auth/roles";
 import { canSeeAllDepartments } from "../auth/roles";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { AppError } from "../errors";
-import { PhotoInputError } from "../dicom/photo-errors";
-import { fingerprintIdentity } from "../dicom/fingerprint-identity";
 import { createUid } from "../dicom/uids";
-import { wrapPhoto } from "../dicom/wrap-photo";
+import { createSeriesUidMap } from "../dicom/reidentify-dicom";
 import { enqueueDeliveries } from "../forwarding/enqueue-deliveries";
 import { getEncounter } from "../worklist/get-encounter";
 import { userNameToDicom } from "../worklist/format-name";
 import { getCapture, type TCapture } from "./get-capture";
 import { toPhotoContext } from "./to-photo-context";
 import type { TUploadedFile } from "./receive-upload";
+import { wrapUpload, type TWrappedUpload } from "./wrap-upload";
 
 export type TCreateCaptureInput = {
   encounterId: string;
@@ -58,14 +58,10 @@ export const createCapture = async (
   const seriesInstanceUid = createUid(opts.orgRoot);
   const relDir = path.join("media", studyInstanceUid);
   fs.mkdirSync(path.join(opts.dataDir, relDir), { recursive: true });
-  const made: {
-    sopInstanceUid: string;
-    relPath: string;
-    file: TUploadedFile;
-    result: Awaited<ReturnType<typeof wrapPhoto>>;
-    stampedIdentity: string;
-  }[] = [];
+  const made: { relPath: string; file: TUploadedFile; result: TWrappedUpload }[] = [];
   const operatorName = userNameToDicom(user.name);
+  // Imported DICOM keeps its device's series grouping, under new UIDs.
+  const seriesUidFor = createSeriesUidMap(opts.orgRoot);
   try {
     for (const [index, file] of input.files.entries()) {
       const sopInstanceUid = createUid(opts.orgRoot);
@@ -81,26 +77,21 @@ export const createCapture = async (
         at: now,
         imageLaterality: input.imageLaterality,
       });
-      try {
-        const result = await wrapPhoto({
-          input: await fs.promises.readFile(file.tempPath),
-          outPath: path.join(opts.dataDir, relPath),
-          context,
-          maxPixels: opts.maxPixels,
-        });
-        made.push({ sopInstanceUid, relPath, file, result, stampedIdentity: fingerprintIdentity(context) });
-      } catch (error) {
-        if (!(error instanceof PhotoInputError)) {
-          throw error;
-        }
-        const name = file.originalName || `file ${index + 1}`;
-        throw new AppError(error.code === "too-large" ? "too_large" : "unsupported_media", `${name}: ${error.message}`);
-      }
+      const result = await wrapUpload(file, context, {
+        modality: item.modality,
+        outPath: path.join(opts.dataDir, relPath),
+        maxPixels: opts.maxPixels,
+        seriesUidFor,
+        label: file.originalName || `file ${index + 1}`,
+      });
+      made.push({ relPath, file, result });
     }
   } catch (error) {
     fs.rmSync(path.join(opts.dataDir, relDir), { recursive: true, force: true });
     throw error;
   }
+  // One Series row per series UID, in order of first appearance.
+  const seriesList = [...new Map(made.map((m) => [m.result.seriesInstanceUid, m.result.modality])).entries()];
 
   const studyId = await db.$transaction(async (tx) => {
     const study = await tx.study.create({
@@ -112,25 +103,27 @@ export const createCapture = async (
         operatorId: user.id,
         studyDescription: item.meaning,
         createdAt: now,
-        series: { create: { seriesInstanceUid, modality: item.modality, seriesNumber: 1 } },
+        series: {
+          create: seriesList.map(([uid, modality], i) => ({ seriesInstanceUid: uid, modality, seriesNumber: i + 1 })),
+        },
       },
       include: { series: true },
     });
-    const seriesId = study.series[0]!.id;
+    const seriesIdOf = new Map(study.series.map((s) => [s.seriesInstanceUid, s.id]));
     const instanceIds: string[] = [];
     for (const [index, m] of made.entries()) {
       const instance = await tx.instance.create({
         data: {
-          sopInstanceUid: m.sopInstanceUid,
+          sopInstanceUid: m.result.sopInstanceUid,
           sopClassUid: m.result.sopClassUid,
-          seriesId,
+          seriesId: seriesIdOf.get(m.result.seriesInstanceUid)!,
           instanceNumber: index + 1,
           transferSyntaxUid: m.result.transferSyntaxUid,
           filePath: m.relPath,
           size: m.result.size,
           sha256: m.result.sha256,
           originalName: m.file.originalName.slice(0, 255),
-          stampedIdentity: m.stampedIdentity,
+          stampedIdentity: m.result.stampedIdentity,
         },
       });
       instanceIds.push(instance.id);

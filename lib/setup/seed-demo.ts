@@ -14,7 +14,7 @@ const DEPARTMENTS = [
 ];
 
 // Local procedure codes (scheme 99EC = this app's local coding scheme; a SNOMED CT mapping comes with the catalog editor).
-const CATALOG: Record<string, { code: string; meaning: string; modality: "XC" | "ES" }[]> = {
+const CATALOG: Record<string, { code: string; meaning: string; modality: "XC" | "ES" | "US" }[]> = {
   DERM: [
     { code: "DERM-LESION", meaning: "Skin lesion photography", modality: "XC" },
     { code: "DERM-TBP", meaning: "Total body photography", modality: "XC" },
@@ -24,10 +24,12 @@ const CATALOG: Record<string, { code: string; meaning: string; modality: "XC" | 
     { code: "GI-EGD", meaning: "Upper GI endoscopy images", modality: "ES" },
     { code: "GI-COLO", meaning: "Colonoscopy images", modality: "ES" },
     { code: "GI-STOMA", meaning: "Stoma photography", modality: "XC" },
+    { code: "GI-POCUS", meaning: "Abdominal point-of-care ultrasound", modality: "US" },
   ],
   WOUND: [
     { code: "WOUND-ASSESS", meaning: "Wound assessment photography", modality: "XC" },
     { code: "WOUND-PU", meaning: "Pressure ulcer photography", modality: "XC" },
+    { code: "WOUND-POCUS", meaning: "Soft tissue point-of-care ultrasound", modality: "US" },
   ],
 };
 
