@@ -16,6 +16,8 @@ export const SYSTEM_PACKAGES = {
   chromium: () => fs.existsSync("/usr/bin/chromium"),
   ffmpeg: () => has("ffmpeg") && has("ffprobe"),
   "libimage-exiftool-perl": () => has("exiftool"),
+  // heif-convert decodes HEVC HEIC photos (sharp's prebuilt libvips cannot); heif-enc makes HEIC test inputs.
+  "libheif-examples": () => has("heif-convert") && has("heif-enc"),
 };
 
 export const missingPackages = () => Object.entries(SYSTEM_PACKAGES).filter(([, ok]) => !ok()).map(([name]) => name);

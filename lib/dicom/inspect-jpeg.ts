@@ -23,6 +23,10 @@ export type TJpegInfo = {
   sampling: TJpegComponent[];
   /** EXIF Orientation 1–8 from the first APP1 Exif segment, null when absent or unreadable. */
   orientation: number | null;
+  /** Payload of the first APP1 Exif segment ("Exif\0\0" + TIFF), a zero-copy view, or null. */
+  exif: Buffer | null;
+  /** The ICC profile reassembled from its APP2 chunks (ICC.1 Annex B.4), or null when absent or incomplete. */
+  iccProfile: Buffer | null;
   /** Adobe APP14 transform (0 = none/RGB or CMYK, 1 = YCbCr, 2 = YCCK), null when there is no Adobe segment. */
   adobeTransform: number | null;
   hasJfif: boolean;
@@ -39,6 +43,29 @@ const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m 
 const isApp = (m: number): boolean => m >= APP0 && m <= 0xef;
 const SOF_TYPES: Record<number, TJpegSofType> = { 0xc0: "baseline", 0xc1: "extended", 0xc2: "progressive" };
 
+const ICC_ID = "ICC_PROFILE\0";
+
+/** Joins APP2 ICC_PROFILE chunks by their 1-based sequence numbers; null unless all `count` chunks are there. */
+const assembleIcc = (chunks: Buffer[]): Buffer | null => {
+  if (chunks.length === 0) {
+    return null;
+  }
+  const count = chunks[0]?.[ICC_ID.length + 1] ?? 0;
+  const bySeq = new Map<number, Buffer>();
+  for (const c of chunks) {
+    bySeq.set(c[ICC_ID.length] ?? 0, c.subarray(ICC_ID.length + 2));
+  }
+  const ordered: Buffer[] = [];
+  for (let seq = 1; seq <= count; seq++) {
+    const part = bySeq.get(seq);
+    if (part === undefined) {
+      return null;
+    }
+    ordered.push(part);
+  }
+  return ordered.length === 0 || ordered.length !== bySeq.size ? null : Buffer.concat(ordered);
+};
+
 const payloadOf = (buf: Buffer, p: TJpegPiece): Buffer => buf.subarray(p.start + 4, p.end);
 const startsWith = (payload: Buffer, id: string): boolean =>
   payload.length >= id.length && payload.toString("latin1", 0, id.length) === id;
@@ -52,7 +79,8 @@ export const inspectJpeg = (buf: Buffer): TJpegInfo => {
   const pieces = walkJpeg(buf);
   let sof: (TJpegPiece & { kind: "segment" }) | undefined;
   let orientation: number | null = null;
-  let sawExif = false;
+  let exif: Buffer | null = null;
+  const iccChunks: Buffer[] = [];
   let adobeTransform: number | null = null;
   let hasJfif = false;
   for (const p of pieces) {
@@ -64,9 +92,11 @@ export const inspectJpeg = (buf: Buffer): TJpegInfo => {
       sof = p;
     } else if (p.marker === APP0 && startsWith(payload, "JFIF\0")) {
       hasJfif = true;
-    } else if (p.marker === APP1 && !sawExif && startsWith(payload, "Exif\0")) {
-      sawExif = true;
+    } else if (p.marker === APP1 && exif === null && startsWith(payload, "Exif\0")) {
+      exif = payload;
       orientation = readExifOrientation(payload);
+    } else if (p.marker === APP2 && startsWith(payload, ICC_ID) && payload.length > ICC_ID.length + 2) {
+      iccChunks.push(payload);
     } else if (p.marker === APP14 && startsWith(payload, "Adobe") && payload.length >= 12) {
       adobeTransform = payload[11] as number;
     }
@@ -100,6 +130,8 @@ export const inspectJpeg = (buf: Buffer): TJpegInfo => {
     components,
     sampling,
     orientation,
+    exif,
+    iccProfile: assembleIcc(iccChunks),
     adobeTransform,
     hasJfif,
     pieces,
@@ -117,7 +149,7 @@ const keepSegment = (buf: Buffer, p: TJpegPiece & { kind: "segment" }): boolean 
   const payload = payloadOf(buf, p);
   return (
     (p.marker === APP0 && startsWith(payload, "JFIF\0")) ||
-    (p.marker === APP2 && startsWith(payload, "ICC_PROFILE\0")) ||
+    (p.marker === APP2 && startsWith(payload, ICC_ID)) ||
     (p.marker === APP14 && startsWith(payload, "Adobe"))
   );
 };

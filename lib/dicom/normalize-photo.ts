@@ -1,40 +1,98 @@
 /**
- * Turns an uploaded photo into the JPEG we encapsulate (JPEG Baseline, PS3.5 §A.4.1).
+ * Turns an uploaded photo into the pixels we store: a JPEG to encapsulate (JPEG Baseline, PS3.5 §A.4.1) or raw
+ * 8-bit pixels for native Pixel Data (Explicit VR Little Endian). Every format is decoded at most once.
  *
- * - An upright baseline (SOF0) JPEG is only stripped of metadata: its pixel data stays byte for byte, so no
- *   generation loss is added.
- * - Anything else (EXIF-rotated, progressive, extended/12-bit, CMYK, or PNG/WebP/TIFF/AVIF) is decoded by sharp,
- *   auto-oriented (DICOM has no EXIF-orientation attribute, so pixels must be upright), flattened on white and
- *   re-encoded as baseline JPEG quality 95, 4:2:0, without any metadata.
+ * | Input | Result |
+ * |---|---|
+ * | baseline JPEG, Orientation 1/absent, 4:2:x YCbCr, RGB or grey | pass-through: metadata removed, pixel data byte for byte |
+ * | any other JPEG (rotated, progressive, 4:4:4 YCbCr, 12-bit, CMYK) | sharp → upright baseline JPEG q95 4:2:0 |
+ * | HEIC/HEIF | heif-convert (libheif transformations applied) → baseline JPEG q95 → as pass-through |
+ * | lossy WebP, AVIF, JPEG-compressed TIFF | sharp → upright baseline JPEG q95 4:2:0 |
+ * | PNG, lossless WebP, uncompressed/LZW/Deflate TIFF | sharp → upright raw RGB / greyscale: lossless stays lossless |
+ *
+ * The type is sniffed from the magic bytes and must agree with the declared MIME type / extension when one is
+ * given; the pixel count is checked from the header before anything is decoded.
  */
 import sharp from "sharp";
+import { decodeHeic } from "@/lib/dicom/decode-heic";
 import { derivePhotometric, type TPhotometric } from "@/lib/dicom/derive-photometric";
 import { inspectJpeg, listKeptJpegParts, type TJpegInfo } from "@/lib/dicom/inspect-jpeg";
+import { loadSrgbProfile } from "@/lib/dicom/load-srgb-profile";
+import { parseDeclaredType } from "@/lib/dicom/parse-declared-type";
 import { JpegFormatError, PhotoInputError } from "@/lib/dicom/photo-errors";
+import { readExifTags, type TExifTags } from "@/lib/dicom/read-exif-tags";
+import { reencodePhoto, toPhotoInputError } from "@/lib/dicom/reencode-photo";
+import {
+  isPhotoMediaType,
+  MEDIA_TYPE_NAMES,
+  sniffMediaType,
+  type TMediaType,
+  type TPhotoMediaType,
+} from "@/lib/dicom/sniff-media-type";
 
-export type TNormalizedPhoto = {
-  /** The JPEG to encapsulate (concatenated from `jpegParts` on first access). */
-  readonly jpeg: Buffer;
-  /** The same bytes as zero-copy slices of the input, so the writer can avoid a multi-megabyte copy. */
-  jpegParts: Buffer[];
-  jpegLength: number;
+type TPhotoFacts = {
   width: number;
   height: number;
   components: number;
   photometric: TPhotometric;
+  /** false only for the JPEG pass-through. */
   reencoded: boolean;
+  /** The format the magic bytes say. */
+  sourceType: TPhotoMediaType;
+  /** Colour images: the source's RGB profile, or sRGB when it had none (`iccAssumed`); greyscale: null. */
+  iccProfile: Buffer | null;
+  iccAssumed: boolean;
+  /** EXIF tags of the source (for DateTimeOriginal), null when it had no EXIF. */
+  exif: TExifTags | null;
 };
 
-/** Formats sharp may decode for us. SVG, GIF, PDF and raw camera formats are refused on purpose. */
-const ACCEPTED_FORMATS = new Set(["jpeg", "png", "webp", "tiff", "heif"]);
+export type TNormalizedPhoto = TPhotoFacts &
+  (
+    | {
+        encoding: "jpeg";
+        /** The JPEG to encapsulate (concatenated from `jpegParts` on first access). */
+        readonly jpeg: Buffer;
+        /** The same bytes as zero-copy slices of the input, so the writer can avoid a multi-megabyte copy. */
+        jpegParts: Buffer[];
+        jpegLength: number;
+      }
+    | { encoding: "native"; /** Rows × Columns × Samples bytes, interleaved (Planar Configuration 0). */ pixels: Buffer }
+  );
 
-type TFacts = Omit<TNormalizedPhoto, "jpeg" | "jpegParts" | "jpegLength">;
+type TSharpMetadata = Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
 
-/** A result whose `jpeg` is only concatenated if someone asks for it. */
-const withParts = (parts: Buffer[], facts: TFacts): TNormalizedPhoto => {
+type TBase = Omit<TPhotoFacts, "iccProfile" | "iccAssumed"> & { sourceIcc: Buffer | null };
+
+/** TIFF Compression values (TIFF 6.0 §3, TIFF tag registry) whose pixels are already lossy. */
+const LOSSY_TIFF = new Set([6, 7, 34712, 34892, 50001]);
+
+const checkPixels = (width: number, height: number, maxPixels: number): void => {
+  if (width * height > maxPixels) {
+    throw new PhotoInputError("too-large", `Photo has ${width}×${height} pixels, more than the limit of ${maxPixels}`);
+  }
+};
+
+/** An RGB ICC profile (ICC.1 §7.2.6 data colour space 'RGB ') can describe our RGB output; CMYK/Lab/grey cannot. */
+const isRgbProfile = (icc: Buffer | null | undefined): icc is Buffer =>
+  icc !== null && icc !== undefined && icc.length >= 128 && icc.toString("latin1", 16, 20) === "RGB ";
+
+/** Adds the ICC facts: the source's RGB profile, else sRGB assumed; none for greyscale. */
+const withIcc = async <T extends TBase>(facts: T): Promise<Omit<T, "sourceIcc"> & Pick<TPhotoFacts, "iccProfile" | "iccAssumed">> => {
+  const { sourceIcc, ...rest } = facts;
+  if (facts.components !== 3) {
+    return { ...rest, iccProfile: null, iccAssumed: false };
+  }
+  return isRgbProfile(sourceIcc)
+    ? { ...rest, iccProfile: sourceIcc, iccAssumed: false }
+    : { ...rest, iccProfile: await loadSrgbProfile(), iccAssumed: true };
+};
+
+/** A JPEG result whose `jpeg` is only concatenated if someone asks for it. */
+const jpegResult = async (parts: Buffer[], facts: TBase): Promise<TNormalizedPhoto> => {
   let joined: Buffer | undefined;
   return {
-    ...facts,
+    ...(await withIcc(facts)),
+    encoding: "jpeg",
     jpegParts: parts,
     jpegLength: parts.reduce((n, p) => n + p.length, 0),
     get jpeg(): Buffer {
@@ -44,98 +102,144 @@ const withParts = (parts: Buffer[], facts: TFacts): TNormalizedPhoto => {
   };
 };
 
-const isJpeg = (buf: Buffer): boolean => buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xd8;
-
-const checkPixels = (width: number, height: number, maxPixels: number): void => {
-  if (width * height > maxPixels) {
-    throw new PhotoInputError("too-large", `Photo has ${width}×${height} pixels, more than the limit of ${maxPixels}`);
-  }
-};
-
-const inspectOrThrow = (buf: Buffer): TJpegInfo => {
+const inspectOrThrow = (buf: Buffer, what = "JPEG"): TJpegInfo => {
   try {
     return inspectJpeg(buf);
   } catch (err) {
     if (err instanceof JpegFormatError) {
-      throw new PhotoInputError("corrupt", `Photo is not a readable JPEG: ${err.message}`, { cause: err });
+      throw new PhotoInputError("corrupt", `Photo is not a readable ${what}: ${err.message}`, { cause: err });
     }
     throw err;
   }
 };
 
-const sharpError = (err: unknown, maxPixels: number): PhotoInputError => {
-  const text = err instanceof Error ? err.message : String(err);
-  if (/unsupported image format/i.test(text)) {
-    return new PhotoInputError("unsupported-type", "File is not a supported image (JPEG, PNG, WebP, TIFF, AVIF)", {
-      cause: err,
-    });
-  }
-  if (/pixel limit/i.test(text)) {
-    return new PhotoInputError("too-large", `Photo has more pixels than the limit of ${maxPixels}`, { cause: err });
-  }
-  return new PhotoInputError("corrupt", `Photo cannot be decoded: ${text}`, { cause: err });
-};
-
-/** Runs a sharp step, mapping its errors (thrown synchronously or asynchronously) to PhotoInputError. */
-const withSharp = async <T>(maxPixels: number, step: () => Promise<T>): Promise<T> => {
-  try {
-    return await step();
-  } catch (err) {
-    throw err instanceof PhotoInputError ? err : sharpError(err, maxPixels);
-  }
-};
-
-/** Decodes with sharp, auto-orients, flattens alpha on white and encodes baseline JPEG q95 4:2:0, no metadata. */
-const reencode = async (input: Buffer, maxPixels: number): Promise<TNormalizedPhoto> => {
+/** Refuses what we do not accept and what contradicts its declared type; returns the sniffed photo type. */
+const identify = (input: Buffer, declaredType: string | undefined): TPhotoMediaType => {
   if (input.length === 0) {
     throw new PhotoInputError("unsupported-type", "File is empty, not a supported image");
   }
-  const meta = await withSharp(maxPixels, () => sharp(input, { limitInputPixels: maxPixels }).metadata());
-  if (meta.format === undefined || !ACCEPTED_FORMATS.has(meta.format)) {
-    throw new PhotoInputError("unsupported-type", `Image format "${meta.format ?? "unknown"}" is not accepted`);
+  const type = sniffMediaType(input.subarray(0, 4096));
+  const accepted = "accepted: JPEG, PNG, WebP, TIFF, HEIC/HEIF, AVIF";
+  if (type === null) {
+    throw new PhotoInputError("unsupported-type", `File is not a supported image (${accepted})`);
   }
-  if (meta.format === "heif" && meta.compression === "hevc") {
-    throw new PhotoInputError("unsupported-type", "HEIC (HEVC) photos are not supported; send JPEG instead");
+  if (!isPhotoMediaType(type)) {
+    throw new PhotoInputError("unsupported-type", `${MEDIA_TYPE_NAMES[type]} files are not accepted (${accepted})`);
   }
-  checkPixels(meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0, maxPixels);
-  // sharp outputs sRGB by default; keep greyscale inputs single-component (MONOCHROME2).
-  const grey = meta.space === "b-w" || meta.space === "grey16";
-  const jpeg = await withSharp(maxPixels, () => {
-    const pipeline = sharp(input, { limitInputPixels: maxPixels }).rotate().flatten({ background: "#ffffff" });
-    return (grey ? pipeline.toColourspace("b-w") : pipeline)
-      .jpeg({ quality: 95, chromaSubsampling: "4:2:0", mozjpeg: false, progressive: false })
-      .toBuffer();
-  });
-  const info = inspectJpeg(jpeg);
+  const declared = parseDeclaredType(declaredType);
+  // AVIF is a HEIF profile: a .heif / image/heif claim for an AVIF is not a contradiction.
+  const same = (a: TMediaType, b: TMediaType): boolean => a === b || (a === "avif" && b === "heic");
+  if (declared !== null && !same(type, declared.type)) {
+    throw new PhotoInputError(
+      "type-mismatch",
+      `File content is ${MEDIA_TYPE_NAMES[type]} but it was declared as ${declared.label}`,
+    );
+  }
+  return type;
+};
+
+/** JPEG: pass-through when it can be; otherwise one sharp decode + encode. */
+const normalizeJpeg = async (input: Buffer, maxPixels: number): Promise<TNormalizedPhoto> => {
+  const info = inspectOrThrow(input);
+  checkPixels(info.width, info.height, maxPixels);
+  const exif = info.exif === null ? null : readExifTags(info.exif);
   const photometric = derivePhotometric(info);
-  if (info.sofType !== "baseline" || photometric === null) {
-    throw new Error(`sharp produced a ${info.sofType} JPEG with ${info.components} components; expected baseline`);
+  const base = { sourceType: "jpeg" as const, exif, sourceIcc: info.iccProfile };
+  // YBR_FULL (4:4:4 YCbCr) is not among the VL Image module's enumerated values (PS3.3 C.8.12.1.1.2): re-encode.
+  if (info.sofType === "baseline" && (info.orientation ?? 1) === 1 && photometric !== null && photometric !== "YBR_FULL") {
+    const { width, height, components } = info;
+    return jpegResult(listKeptJpegParts(input, info.pieces), { ...base, width, height, components, photometric, reencoded: false });
+  }
+  const keepIcc = isRgbProfile(info.iccProfile) && info.components === 3;
+  const out = await reencodePhoto(input, { maxPixels, target: "jpeg", grey: info.components === 1, keepIcc });
+  if (out.target !== "jpeg") {
+    throw new Error("reencodePhoto returned raw pixels for a JPEG target");
+  }
+  return fromReencodedJpeg(out.info, out.jpeg, { ...base, sourceIcc: keepIcc ? info.iccProfile : null });
+};
+
+/** Facts of a JPEG we produced ourselves (sharp or heif-convert): it must be baseline and describable. */
+const fromReencodedJpeg = (
+  info: TJpegInfo,
+  jpeg: Buffer,
+  base: Pick<TBase, "sourceType" | "exif" | "sourceIcc">,
+): Promise<TNormalizedPhoto> => {
+  const photometric = derivePhotometric(info);
+  if (info.sofType !== "baseline" || photometric === null || photometric === "YBR_FULL") {
+    throw new Error(`the decoder produced a ${info.sofType} JPEG with ${info.components} components; expected baseline`);
   }
   const { width, height, components } = info;
-  return withParts([jpeg], { width, height, components, photometric, reencoded: true });
+  return jpegResult(listKeptJpegParts(jpeg, info.pieces), { ...base, width, height, components, photometric, reencoded: true });
+};
+
+/** HEIC: libheif decodes and applies irot/imir; its JPEG's EXIF Orientation is ignored (MIAF), metadata stripped. */
+const normalizeHeic = async (input: Buffer, maxPixels: number, meta: TSharpMetadata): Promise<TNormalizedPhoto> => {
+  const jpeg = await decodeHeic(input);
+  const info = inspectOrThrow(jpeg, "HEIC");
+  checkPixels(info.width, info.height, maxPixels);
+  const exif = meta.exif === undefined ? null : readExifTags(meta.exif);
+  return fromReencodedJpeg(info, jpeg, { sourceType: "heic", exif, sourceIcc: info.iccProfile ?? meta.icc ?? null });
+};
+
+/** Whether a WebP holds a lossless (VP8L) bit stream: walks the RIFF chunks (RFC 9649 §2.5–2.7). */
+const isLosslessWebp = (buf: Buffer): boolean => {
+  for (let at = 12; at + 8 <= buf.length; ) {
+    const fourcc = buf.toString("latin1", at, at + 4);
+    if (fourcc === "VP8L") {
+      return true;
+    }
+    if (fourcc === "VP8 ") {
+      return false;
+    }
+    const size = buf.readUInt32LE(at + 4);
+    at += 8 + size + (size % 2);
+  }
+  return false;
+};
+
+/** PNG, WebP, TIFF, AVIF, HEIC: header facts from sharp (no decoding), then one decode. */
+const normalizeOther = async (input: Buffer, type: TPhotoMediaType, maxPixels: number): Promise<TNormalizedPhoto> => {
+  let meta: TSharpMetadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: maxPixels }).metadata();
+  } catch (err) {
+    throw toPhotoInputError(err, maxPixels);
+  }
+  checkPixels(meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0, maxPixels);
+  if (type === "heic" && meta.compression !== "av1") {
+    return normalizeHeic(input, maxPixels, meta);
+  }
+  const tiffTags = type === "tiff" ? readExifTags(input) : null;
+  const exif = meta.exif === undefined ? tiffTags : readExifTags(meta.exif);
+  const lossless =
+    type === "png" ||
+    (type === "webp" && isLosslessWebp(input)) ||
+    (type === "tiff" && !LOSSY_TIFF.has(tiffTags?.compression ?? 1));
+  const grey = meta.space === "b-w" || meta.space === "grey16";
+  const keepIcc = !grey && isRgbProfile(meta.icc);
+  const sourceType = type === "heic" ? "avif" : type;
+  const base = { sourceType, exif, sourceIcc: keepIcc ? (meta.icc ?? null) : null };
+  const out = await reencodePhoto(input, { maxPixels, target: lossless ? "native" : "jpeg", grey, keepIcc });
+  if (out.target === "jpeg") {
+    return fromReencodedJpeg(out.info, out.jpeg, base);
+  }
+  const { width, height, components, pixels } = out;
+  const photometric = components === 1 ? "MONOCHROME2" : "RGB";
+  return { ...(await withIcc({ ...base, width, height, components, photometric, reencoded: true })), encoding: "native", pixels };
 };
 
 /**
- * Normalizes a photo for encapsulation as JPEG Baseline.
+ * Normalizes a photo for storage as VL Photographic / VL Endoscopic Image pixel data.
  * @param input - the uploaded file
- * @param opts.maxPixels - refuse images with more pixels than this (also passed to sharp as limitInputPixels)
- * @returns the JPEG to encapsulate and the Image Pixel facts derived from it
- * @throws PhotoInputError `unsupported-type`, `corrupt` or `too-large`
+ * @param opts.maxPixels - refuse images with more pixels than this (checked from the header; also sharp's limit)
+ * @param opts.declaredType - MIME type or file name / extension the uploader gave; must match the content
+ * @returns JPEG parts or raw pixels, the Image Pixel facts, the ICC profile and the source's EXIF tags
+ * @throws PhotoInputError `unsupported-type`, `type-mismatch`, `corrupt` or `too-large`
  */
-export const normalizePhoto = async (input: Buffer, opts: { maxPixels: number }): Promise<TNormalizedPhoto> => {
-  if (isJpeg(input)) {
-    const info = inspectOrThrow(input);
-    checkPixels(info.width, info.height, opts.maxPixels);
-    const photometric = derivePhotometric(info);
-    if (info.sofType === "baseline" && (info.orientation ?? 1) === 1 && photometric !== null) {
-      return withParts(listKeptJpegParts(input, info.pieces), {
-        width: info.width,
-        height: info.height,
-        components: info.components,
-        photometric,
-        reencoded: false,
-      });
-    }
-  }
-  return reencode(input, opts.maxPixels);
+export const normalizePhoto = async (
+  input: Buffer,
+  opts: { maxPixels: number; declaredType?: string },
+): Promise<TNormalizedPhoto> => {
+  const type = identify(input, opts.declaredType);
+  return type === "jpeg" ? normalizeJpeg(input, opts.maxPixels) : normalizeOther(input, type, opts.maxPixels);
 };

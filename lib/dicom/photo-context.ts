@@ -43,7 +43,13 @@ export type TPhotoContext = {
   instance: {
     sopInstanceUid: string;
     instanceNumber: number;
+    /** When the app received the photo; used as Content / Acquisition time unless EXIF gives a plausible one. */
     contentDateTime: Date;
+    /**
+     * Use EXIF DateTimeOriginal (+ OffsetTimeOriginal) for Content Date/Time and Acquisition DateTime when it is
+     * plausible (default true); false when the device clock is not trusted. Rules: resolve-content-date-time.ts.
+     */
+    preferExifDateTime?: boolean;
     imageLaterality?: "R" | "L" | "U" | "B";
     /** Body site (SNOMED CT, e.g. from CID 4028/4040) → Anatomic Region Sequence (0008,2218); required for video. */
     anatomicRegion?: TCodedConcept;

@@ -17,11 +17,13 @@ export class JpegFormatError extends Error {
 
 /**
  * Why a photo was refused:
- * - `unsupported-type`: not an image format we accept (JPEG, PNG, WebP, TIFF, AVIF)
+ * - `unsupported-type`: empty, not an image, or an image format we do not accept (we accept JPEG, PNG, WebP, TIFF,
+ *   HEIC/HEIF, AVIF)
+ * - `type-mismatch`: the magic bytes say one format, the declared MIME type or file extension another
  * - `corrupt`: looks like an accepted format but cannot be parsed or decoded (truncated, bad segment)
- * - `too-large`: more pixels than the configured limit
+ * - `too-large`: more pixels than the configured limit (checked from the header, before decoding)
  */
-export type TPhotoInputErrorCode = "unsupported-type" | "corrupt" | "too-large";
+export type TPhotoInputErrorCode = "unsupported-type" | "type-mismatch" | "corrupt" | "too-large";
 
 /** A photo that cannot be turned into a DICOM object; maps to a 4xx for the uploader. */
 export class PhotoInputError extends Error {

@@ -1,18 +1,23 @@
 /**
- * Photo → VL Photographic (XC) or VL Endoscopic (ES) Image file, JPEG Baseline transfer syntax.
- * Composes normalizePhoto (what pixels we encapsulate), buildPhotoDataset (what we say about them) and
- * writeEncapsulatedFile (atomic, hashed write). See lib/dicom/README.md for every attribute and rule.
+ * Photo → VL Photographic (XC) or VL Endoscopic (ES) Image file. Composes normalizePhoto (what pixels we store),
+ * resolveContentDateTime (when the photo was taken), buildPhotoDataset (what we say about them) and the writer for
+ * the chosen transfer syntax: JPEG Baseline (encapsulated) for JPEG, HEIC and other lossy sources, Explicit VR Little
+ * Endian (native) for lossless sources. See lib/dicom/README.md for every attribute and rule.
  */
 import { buildPhotoDataset, SOP_CLASS_BY_MODALITY } from "@/lib/dicom/build-photo-dataset";
 import { normalizePhoto } from "@/lib/dicom/normalize-photo";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
+import { resolveContentDateTime } from "@/lib/dicom/resolve-content-date-time";
+import type { TPhotoMediaType } from "@/lib/dicom/sniff-media-type";
 import {
+  EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLEMENTATION_CLASS_UID,
   IMPLEMENTATION_VERSION_NAME,
   isValidUid,
   JPEG_BASELINE_TRANSFER_SYNTAX,
 } from "@/lib/dicom/uids";
 import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
+import { writeNativeFile } from "@/lib/dicom/write-native";
 
 export type { TPhotoContext } from "@/lib/dicom/photo-context";
 
@@ -27,6 +32,11 @@ export type TWrapPhotoResult = {
   rows: number;
   columns: number;
   reencoded: boolean;
+  /** The format the file's magic bytes say. */
+  sourceType: TPhotoMediaType;
+  /** Content Date/Time and Acquisition DateTime written, and whether they came from EXIF or the capture time. */
+  contentDateTime: Date;
+  contentDateTimeSource: "exif" | "capture";
 };
 
 const requireUid = (name: string, uid: string): void => {
@@ -37,11 +47,13 @@ const requireUid = (name: string, uid: string): void => {
 
 /**
  * Wraps a photo as a DICOM file at `outPath` (written to `outPath.tmp`, fsync'ed, then renamed).
- * @param args.input - the uploaded image (JPEG, PNG, WebP, TIFF, AVIF)
+ * @param args.input - the uploaded image (JPEG, PNG, WebP, TIFF, HEIC/HEIF, AVIF)
  * @param args.outPath - where the .dcm file goes; its directory must exist
  * @param args.context - patient, encounter, study, series and instance facts
  * @param args.maxPixels - pixel limit, default {@link DEFAULT_MAX_PIXELS}
- * @returns SOP Class, transfer syntax, file size and SHA-256, image size, and whether pixels were re-encoded
+ * @param args.declaredType - the upload's MIME type or file name / extension; refused when the content differs
+ * @returns SOP Class, transfer syntax, file size and SHA-256, image size, whether pixels were re-encoded, the source
+ *   format and the content date-time used
  * @throws PhotoInputError for an unusable image; Error for an invalid UID or an over-long identifier
  */
 export const wrapPhoto = async (args: {
@@ -49,41 +61,64 @@ export const wrapPhoto = async (args: {
   outPath: string;
   context: TPhotoContext;
   maxPixels?: number;
+  declaredType?: string;
 }): Promise<TWrapPhotoResult> => {
   const { context } = args;
   requireUid("Study Instance UID", context.study.studyInstanceUid);
   requireUid("Series Instance UID", context.series.seriesInstanceUid);
   requireUid("SOP Instance UID", context.instance.sopInstanceUid);
-  const photo = await normalizePhoto(args.input, { maxPixels: args.maxPixels ?? DEFAULT_MAX_PIXELS });
+  const photo = await normalizePhoto(args.input, {
+    maxPixels: args.maxPixels ?? DEFAULT_MAX_PIXELS,
+    declaredType: args.declaredType,
+  });
+  const content = resolveContentDateTime(
+    photo.exif,
+    context.instance.contentDateTime,
+    context.instance.preferExifDateTime ?? true,
+  );
   const pixels = {
     rows: photo.height,
     columns: photo.width,
     samplesPerPixel: photo.components,
     photometric: photo.photometric,
+    iccProfile: photo.iccProfile,
+    iccAssumed: photo.iccAssumed,
   };
   const sopClassUid = SOP_CLASS_BY_MODALITY[context.series.modality];
+  const transferSyntaxUid = photo.encoding === "jpeg" ? JPEG_BASELINE_TRANSFER_SYNTAX : EXPLICIT_VR_LITTLE_ENDIAN;
   // File Meta Information (PS3.10 §7.1).
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0x00, 0x01]).buffer,
     MediaStorageSOPClassUID: sopClassUid,
     MediaStorageSOPInstanceUID: context.instance.sopInstanceUid,
-    TransferSyntaxUID: JPEG_BASELINE_TRANSFER_SYNTAX,
+    TransferSyntaxUID: transferSyntaxUid,
     ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
     ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
   };
-  const { size, sha256 } = await writeEncapsulatedFile({
-    outPath: args.outPath,
-    meta,
-    dataset: buildPhotoDataset(context, pixels, photo.jpegLength),
-    fragment: photo.jpegParts,
-  });
+  const { size, sha256 } =
+    photo.encoding === "jpeg"
+      ? await writeEncapsulatedFile({
+          outPath: args.outPath,
+          meta,
+          dataset: buildPhotoDataset(context, pixels, photo.jpegLength, content.dateTime),
+          fragment: photo.jpegParts,
+        })
+      : await writeNativeFile({
+          outPath: args.outPath,
+          meta,
+          dataset: buildPhotoDataset(context, pixels, null, content.dateTime),
+          pixels: photo.pixels,
+        });
   return {
     sopClassUid,
-    transferSyntaxUid: JPEG_BASELINE_TRANSFER_SYNTAX,
+    transferSyntaxUid,
     size,
     sha256,
     rows: photo.height,
     columns: photo.width,
     reencoded: photo.reencoded,
+    sourceType: photo.sourceType,
+    contentDateTime: content.dateTime,
+    contentDateTimeSource: content.source,
   };
 };
