@@ -114,12 +114,13 @@ export const CORPUS: TCorpusClip[] = [
       )),
   },
   {
-    name: "h264-opus.webm (Chrome codecs=h264,opus: Constrained Baseline)",
+    name: "h264-opus.webm (Chrome codecs=h264,opus: Constrained Baseline, no duration)",
     file: "h264-opus.webm",
     ...{ columns: 320, rows: 240, transferSyntaxUid: H264_41, remux: true, audio: "transcoded", hasFakeMetadata: false },
     make: (out) => {
+      // Live mode: no duration, no cues, unknown-size clusters, as MediaRecorder streams it.
       runFfmpeg([...src("320x240", 30, 1.5), ...tone(1.5), ...x264("baseline", "3.1"), "-c:a", "libopus"].concat(
-        ["-f", "matroska", out],
+        ["-live", "1", "-f", "matroska", out],
       ));
       patchDocTypeToWebm(out);
     },
@@ -258,4 +259,15 @@ export const firstFrameRgb = (file: string): Buffer => {
     throw new Error(`ffmpeg decode failed: ${r.stderr}`);
   }
   return r.stdout;
+};
+
+/** Presentation timestamps (s) of the first video stream's packets, in decode order. */
+export const videoPacketTimes = (file: string): number[] => {
+  const args = ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", file];
+  const r = runTool("/usr/bin/ffprobe", args);
+  return r.stdout
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map(Number);
 };

@@ -19,6 +19,7 @@ import {
   ffprobeJson,
   firstFrameRgb,
   packetHash,
+  videoPacketTimes,
 } from "@/tests/support/video-corpus";
 import { parseDcmdump, pixelItemsOf } from "./dicom-expectations";
 import { makeContext } from "./photo-fixtures";
@@ -176,6 +177,12 @@ describe.each(CORPUS)("wrapVideo: $name", (clip) => {
       const v = ffprobeJson(mp4Path).streams.find((s) => s.codec_type === "video")!;
       if (clip.remux) {
         expect(packetHash(mp4Path, "v")).toBe(packetHash(input, "v"));
+        // Timing too: variable frame rate stays variable, frame by frame (to the millisecond of WebM's time base),
+        // relative to the first frame (the muxer may shift the whole track by a few ms for audio priming).
+        const relative = (times: number[]): number[] => times.map((t) => t - (times[0] ?? 0));
+        const [source, copied] = [relative(videoPacketTimes(input)), relative(videoPacketTimes(mp4Path))];
+        expect(copied).toHaveLength(source.length);
+        copied.forEach((t, i) => expect(Math.abs(t - (source[i] ?? NaN)), `packet ${i}`).toBeLessThan(0.0015));
       } else {
         expect(v.codec_name).toBe("h264");
         expect(v.profile).toBe("High");
