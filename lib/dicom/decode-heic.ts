@@ -41,7 +41,7 @@ export const decodeHeic = async (input: Buffer): Promise<Buffer> => {
         throw new Error(`${HEIF_CONVERT} is not installed: apt-get install -y ${HEIF_CONVERT_PACKAGE}`);
       }
       const detail = ((err as { stderr?: string }).stderr ?? "").trim().split("\n")[0] ?? "";
-      throw new PhotoInputError("corrupt", `HEIC photo cannot be decoded (truncated or damaged): ${detail}`, {
+      throw new PhotoInputError("corrupt", `HEIC/HEIF photo cannot be decoded (truncated or damaged): ${detail}`, {
         cause: err,
       });
     }
@@ -49,7 +49,7 @@ export const decodeHeic = async (input: Buffer): Promise<Buffer> => {
     const produced = (await readdir(dir)).filter((f) => f.endsWith(".jpg")).sort();
     const first = produced.includes("out.jpg") ? "out.jpg" : produced[0];
     if (first === undefined) {
-      throw new PhotoInputError("corrupt", "HEIC photo contains no decodable image");
+      throw new PhotoInputError("corrupt", "HEIC/HEIF photo contains no decodable image");
     }
     return await readFile(path.join(dir, first));
   } finally {

@@ -151,7 +151,7 @@ const normalizeJpeg = async (input: Buffer, maxPixels: number): Promise<TNormali
     return jpegResult(listKeptJpegParts(input, info.pieces), { ...base, width, height, components, photometric, reencoded: false });
   }
   const keepIcc = isRgbProfile(info.iccProfile) && info.components === 3;
-  const out = await reencodePhoto(input, { maxPixels, target: "jpeg", grey: info.components === 1, keepIcc });
+  const out = await reencodePhoto(input, { maxPixels, target: "jpeg", grey: info.components === 1, keepIcc, name: "JPEG" });
   if (out.target !== "jpeg") {
     throw new Error("reencodePhoto returned raw pixels for a JPEG target");
   }
@@ -201,9 +201,10 @@ const isLosslessWebp = (buf: Buffer): boolean => {
 const normalizeOther = async (input: Buffer, type: TPhotoMediaType, maxPixels: number): Promise<TNormalizedPhoto> => {
   let meta: TSharpMetadata;
   try {
-    meta = await sharp(input, { limitInputPixels: maxPixels }).metadata();
+    // Header only; no pixel limit here so that the check below can name the dimensions.
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw toPhotoInputError(err, maxPixels);
+    throw toPhotoInputError(err, maxPixels, MEDIA_TYPE_NAMES[type]);
   }
   checkPixels(meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0, maxPixels);
   if (type === "heic" && meta.compression !== "av1") {
@@ -219,7 +220,7 @@ const normalizeOther = async (input: Buffer, type: TPhotoMediaType, maxPixels: n
   const keepIcc = !grey && isRgbProfile(meta.icc);
   const sourceType = type === "heic" ? "avif" : type;
   const base = { sourceType, exif, sourceIcc: keepIcc ? (meta.icc ?? null) : null };
-  const out = await reencodePhoto(input, { maxPixels, target: lossless ? "native" : "jpeg", grey, keepIcc });
+  const out = await reencodePhoto(input, { maxPixels, target: lossless ? "native" : "jpeg", grey, keepIcc, name: MEDIA_TYPE_NAMES[type] });
   if (out.target === "jpeg") {
     return fromReencodedJpeg(out.info, out.jpeg, base);
   }

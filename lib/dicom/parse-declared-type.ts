@@ -48,6 +48,9 @@ const BY_EXTENSION: Record<string, TMediaType> = {
   dcm: "dicom",
 };
 
+/** type/subtype (RFC 6838 §4.2), parameters after ";" ignored. */
+const MIME = /^([a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*)\s*(?:;.*)?$/;
+
 /** A claim as it may appear in a message: the normalized MIME type or `.ext`, never the rest of a file name. */
 export type TDeclaredType = { type: TMediaType; label: string };
 
@@ -57,13 +60,14 @@ export type TDeclaredType = { type: TMediaType; label: string };
  */
 export const parseDeclaredType = (declared: string | undefined): TDeclaredType | null => {
   const value = (declared ?? "").trim().toLowerCase();
-  if (value.includes("/")) {
-    const mime = value.split(";")[0]?.trim() ?? "";
+  const mime = MIME.exec(value)?.[1];
+  if (mime !== undefined) {
     const type = BY_MIME[mime];
     return type === undefined ? null : { type, label: mime };
   }
-  const dot = value.lastIndexOf(".");
-  const extension = dot >= 0 ? value.slice(dot + 1) : value;
+  const name = value.slice(Math.max(value.lastIndexOf("/"), value.lastIndexOf("\\")) + 1);
+  const dot = name.lastIndexOf(".");
+  const extension = dot >= 0 ? name.slice(dot + 1) : name;
   const type = BY_EXTENSION[extension];
   return type === undefined ? null : { type, label: `.${extension}` };
 };

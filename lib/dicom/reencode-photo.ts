@@ -15,14 +15,27 @@ import sharp from "sharp";
 import { inspectJpeg, type TJpegInfo } from "@/lib/dicom/inspect-jpeg";
 import { PhotoInputError } from "@/lib/dicom/photo-errors";
 
-export type TReencodeOptions = { maxPixels: number; target: "jpeg" | "native"; grey: boolean; keepIcc: boolean };
+export type TReencodeOptions = {
+  maxPixels: number;
+  target: "jpeg" | "native";
+  grey: boolean;
+  keepIcc: boolean;
+  /** Format name for messages, e.g. "PNG". */
+  name: string;
+};
 
 export type TReencoded =
   | { target: "jpeg"; jpeg: Buffer; info: TJpegInfo }
   | { target: "native"; pixels: Buffer; width: number; height: number; components: number };
 
-/** Maps a sharp/libvips failure to the reason the uploader sees. */
-export const toPhotoInputError = (err: unknown, maxPixels: number): PhotoInputError => {
+/**
+ * Maps a sharp/libvips failure to the reason the uploader sees.
+ * @param err - what sharp threw
+ * @param maxPixels - the pixel limit in force, for the message
+ * @param name - the sniffed format's name, for the message
+ * @returns the PhotoInputError to throw
+ */
+export const toPhotoInputError = (err: unknown, maxPixels: number, name = "Photo"): PhotoInputError => {
   if (err instanceof PhotoInputError) {
     return err;
   }
@@ -33,7 +46,9 @@ export const toPhotoInputError = (err: unknown, maxPixels: number): PhotoInputEr
   if (/pixel limit/i.test(text)) {
     return new PhotoInputError("too-large", `Photo has more pixels than the limit of ${maxPixels}`, { cause: err });
   }
-  return new PhotoInputError("corrupt", `Photo cannot be decoded (truncated or damaged): ${text}`, { cause: err });
+  return new PhotoInputError("corrupt", `${name} photo cannot be decoded (truncated or damaged): ${text}`, {
+    cause: err,
+  });
 };
 
 /**
@@ -56,6 +71,6 @@ export const reencodePhoto = async (input: Buffer, opts: TReencodeOptions): Prom
       .toBuffer();
     return { target: "jpeg", jpeg, info: inspectJpeg(jpeg) };
   } catch (err) {
-    throw toPhotoInputError(err, opts.maxPixels);
+    throw toPhotoInputError(err, opts.maxPixels, opts.name);
   }
 };
