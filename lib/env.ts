@@ -31,8 +31,12 @@ const ZEnvSchema = z.object({
   WORKLIST_DISCHARGED_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(24 * 365).default(72)),
   /** Inbound HL7 messages are kept this many days (0 = forever). */
   HL7_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(365)),
-  /** Largest single upload part, bytes. */
-  MAX_UPLOAD_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(50 * 1024 * 1024)),
+  /** Largest single upload part, bytes (videos included). */
+  MAX_UPLOAD_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(2 * 1024 ** 3)),
+  /** Longest video accepted, minutes. */
+  VIDEO_MAX_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(24 * 60).default(20)),
+  /** Largest photo, in pixels (decompression-bomb limit, checked from the header before decoding). */
+  MAX_IMAGE_PIXELS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(100_000_000)),
 });
 
 export type TEnv = {
@@ -43,6 +47,8 @@ export type TEnv = {
   authSecret: string;
   dicomOrgRoot: string | undefined;
   maxUploadBytes: number;
+  videoMaxMs: number;
+  maxImagePixels: number;
   dischargedVisibleMs: number;
   hl7RetentionDays: number;
 };
@@ -92,6 +98,8 @@ export const getEnv = (source: NodeJS.ProcessEnv = process.env): TEnv => {
     authSecret: e.AUTH_SECRET ?? loadOrCreateSecret(dataDir),
     dicomOrgRoot: e.DICOM_ORG_ROOT,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    videoMaxMs: e.VIDEO_MAX_MINUTES * 60_000,
+    maxImagePixels: e.MAX_IMAGE_PIXELS,
     dischargedVisibleMs: e.WORKLIST_DISCHARGED_HOURS * 60 * 60 * 1000,
     hl7RetentionDays: e.HL7_RETENTION_DAYS,
   };

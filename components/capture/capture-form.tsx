@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { BODY_SITES } from "@/lib/catalog/body-sites";
 import type { TCatalogItemSummary } from "@/lib/catalog/find-catalog-items";
 import type { TCapture } from "@/lib/capture/get-capture";
 import { uploadCapture } from "./upload-capture";
@@ -14,8 +15,8 @@ const SIDES = [
   { value: "B", label: "Both" },
 ] as const;
 
-/** What "Choose files" offers: photos (incl. HEIC from phones) and DICOM files exported by devices (ultrasound). */
-const FILE_TYPES = "image/*,.heic,.heif,.dcm,application/dicom";
+/** What "Choose files" offers: photos (incl. HEIC from phones), videos, DICOM files exported by devices. */
+const FILE_TYPES = "image/*,.heic,.heif,video/*,.mov,.dcm,application/dicom";
 /** Formats the browser can show as a thumbnail; others get a labelled tile. */
 const isPreviewable = (file: File): boolean => /^image\/(jpeg|png|webp|gif|avif|bmp)$/.test(file.type);
 const kindOf = (file: File): string => {
@@ -28,6 +29,10 @@ const kindOf = (file: File): string => {
 export function CaptureForm({ encounterId, procedures }: { encounterId: string; procedures: TCatalogItemSummary[] }) {
   const [procedureId, setProcedureId] = useState(procedures.length === 1 ? procedures[0]!.id : "");
   const [side, setSide] = useState<string>("U");
+  // "" = the procedure's default body site (if any); a video needs one.
+  const [bodySite, setBodySite] = useState("");
+  const procedure = procedures.find((p) => p.id === procedureId);
+  const defaultSite = BODY_SITES.find((b) => b.code === procedure?.bodySiteCode);
   const [picked, setPicked] = useState<TPicked[]>([]);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState("");
@@ -54,10 +59,12 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
   const send = async () => {
     if (!procedureId) return setError("Choose what you did first.");
     if (picked.length === 0) return setError("Take or choose at least one photo.");
+    const needsSite = procedure?.requireBodySite || picked.some((p) => p.file.type.startsWith("video/"));
+    if (needsSite && !bodySite && !defaultSite) return setError("Choose the body site first (required for video and for this procedure).");
     setError("");
     setProgress(0);
     try {
-      const capture = await uploadCapture({ encounterId, procedureId, imageLaterality: side, files: picked.map((p) => p.file) }, setProgress);
+      const capture = await uploadCapture({ encounterId, procedureId, imageLaterality: side, bodySite, files: picked.map((p) => p.file) }, setProgress);
       picked.forEach((p) => URL.revokeObjectURL(p.url));
       setPicked([]);
       setCaptures((prev) => [capture, ...prev]);
@@ -94,6 +101,14 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
           ))}
         </div>
       </fieldset>
+
+      <div>
+        <label htmlFor="body-site" className="mb-2 block text-lg font-semibold">Body site</label>
+        <select id="body-site" value={bodySite} onChange={(e) => setBodySite(e.target.value)} className="h-12 w-full rounded-xl border-2 border-slate-200 bg-white px-3 sm:w-96">
+          <option value="">{defaultSite ? `${defaultSite.meaning} (procedure default)` : "Not specified"}</option>
+          {BODY_SITES.map((b) => <option key={b.code} value={b.code}>{b.meaning}</option>)}
+        </select>
+      </div>
 
       <section aria-labelledby="photos-heading">
         <h2 id="photos-heading" className="mb-2 text-lg font-semibold">3. Photos</h2>

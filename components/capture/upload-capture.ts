@@ -5,7 +5,7 @@ import type { TCapture } from "@/lib/capture/get-capture";
  * Resolves with the created capture or rejects with the server's explanation.
  */
 export const uploadCapture = (
-  input: { encounterId: string; procedureId: string; imageLaterality: string; files: File[] },
+  input: { encounterId: string; procedureId: string; imageLaterality: string; bodySite: string; files: File[] },
   onProgress: (fraction: number) => void,
 ): Promise<TCapture> =>
   new Promise((resolve, reject) => {
@@ -13,6 +13,7 @@ export const uploadCapture = (
     form.set("encounterId", input.encounterId);
     form.set("procedureId", input.procedureId);
     form.set("imageLaterality", input.imageLaterality);
+    if (input.bodySite) form.set("bodySite", input.bodySite);
     input.files.forEach((f) => form.append("file", f, f.name));
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/v1/captures");

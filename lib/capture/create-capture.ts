@@ -16,6 +16,8 @@ import { canSeeAllDepartments } from "../auth/roles";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { AppError } from "../errors";
 import { createUid } from "../dicom/uids";
+import { findBodySite } from "../catalog/body-sites";
+import type { TCodedConcept } from "../dicom/photo-context";
 import { createSeriesUidMap } from "../dicom/reidentify-dicom";
 import { enqueueDeliveries } from "../forwarding/enqueue-deliveries";
 import { getEncounter } from "../worklist/get-encounter";
@@ -30,6 +32,33 @@ export type TCreateCaptureInput = {
   procedureId: string;
   files: TUploadedFile[];
   imageLaterality?: "R" | "L" | "U" | "B";
+  /** Body site (SNOMED CT code from lib/catalog/body-sites.ts) for every file, else the catalog item's default. */
+  bodySite?: string;
+  /** Body site per file (index in `files`), overriding `bodySite`. */
+  bodySites?: Record<number, string>;
+};
+
+/** The coded body site of file `index`: its own, else the capture's, else the item's default; checked. */
+const bodySiteOf = (
+  input: TCreateCaptureInput,
+  item: { bodySiteCode: string; requireBodySite: boolean },
+  index: number,
+  label: string,
+): TCodedConcept | undefined => {
+  const code = input.bodySites?.[index] || input.bodySite || item.bodySiteCode;
+  if (!code) {
+    if (item.requireBodySite) {
+      throw new AppError("bad_request", `${label}: choose a body site — this procedure requires one`);
+    }
+
+    return undefined;
+  }
+  const found = findBodySite(code);
+  if (!found) {
+    throw new AppError("bad_request", `${label}: unknown body site code ${code} (see GET /api/v1/body-sites)`);
+  }
+
+  return { code: found.code, scheme: found.scheme, meaning: found.meaning };
 };
 
 /**
@@ -43,7 +72,12 @@ export const createCapture = async (
   db: TDb,
   user: TSessionUser,
   input: TCreateCaptureInput,
-  opts: { dataDir: string; orgRoot?: string; maxPixels?: number },
+  opts: {
+    dataDir: string;
+    orgRoot?: string;
+    maxPixels?: number;
+    videoLimits?: { maxDurationMs?: number; maxBytes?: number };
+  },
 ): Promise<TCapture> => {
   if (input.files.length === 0) {
     throw new AppError("bad_request", "no file: add one or more photos in the `file` field");
@@ -66,7 +100,9 @@ export const createCapture = async (
     for (const [index, file] of input.files.entries()) {
       const sopInstanceUid = createUid(opts.orgRoot);
       const relPath = path.join(relDir, `${sopInstanceUid}.dcm`);
-      const context = toPhotoContext({
+      const label = file.originalName || `file ${index + 1}`;
+      const anatomicRegion = bodySiteOf(input, item, index, label);
+      const base = toPhotoContext({
         encounter,
         item,
         operatorName,
@@ -77,12 +113,14 @@ export const createCapture = async (
         at: now,
         imageLaterality: input.imageLaterality,
       });
+      const context = { ...base, instance: { ...base.instance, anatomicRegion } };
       const result = await wrapUpload(file, context, {
         modality: item.modality,
         outPath: path.join(opts.dataDir, relPath),
         maxPixels: opts.maxPixels,
         seriesUidFor,
-        label: file.originalName || `file ${index + 1}`,
+        label,
+        videoLimits: opts.videoLimits,
       });
       made.push({ relPath, file, result });
     }

@@ -4,6 +4,9 @@
  * - a DICOM Part 10 file (a point-of-care ultrasound export, an endoscopy tower's object): re-identified with the
  *   encounter's ADT identity, pixel data untouched, new UIDs, the device's values kept in Original Attributes
  *   Sequence (lib/dicom/reidentify-dicom.ts); its series follow the device's series;
+ * - a video (MP4/MOV, WebM/Matroska): Video Photographic (XC), Video Endoscopic (ES) or US Multi-frame (US) per the
+ *   item, H.264/HEVC in one fragment, remuxed when it conforms (lib/dicom/wrap-video.ts); a poster JPEG is kept
+ *   next to it for the UI; a body site is required (Anatomic Region Sequence, PS3.3 A.32.7);
  * - a photo for a US item: US Image (lib/dicom/wrap-ultrasound-image.ts);
  * - any other photo: VL Photographic (XC) or VL Endoscopic (ES) Image per the item (lib/dicom/wrap-photo.ts).
  * Problems with the file become an AppError naming the file and the reason (4xx); nothing is recorded here.
@@ -14,6 +17,8 @@ import { DicomImportError } from "../dicom/dicom-import-errors";
 import { fingerprintIdentity } from "../dicom/fingerprint-identity";
 import type { TPhotoContext } from "../dicom/photo-context";
 import { PhotoInputError } from "../dicom/photo-errors";
+import { VideoContextError, VideoInputError } from "../dicom/video-errors";
+import { wrapVideo } from "../dicom/wrap-video";
 import { reidentifyDicom } from "../dicom/reidentify-dicom";
 import { wrapPhoto } from "../dicom/wrap-photo";
 import { wrapUltrasoundImage } from "../dicom/wrap-ultrasound-image";
@@ -41,14 +46,20 @@ const MODALITY_BY_SOP_CLASS: Record<string, string> = {
   "1.2.840.10008.5.1.4.1.1.77.1.4.1": "XC",
 };
 
-/** Whether a file is DICOM Part 10 ("DICM" after the 128-byte preamble). */
-const isDicomFile = async (file: string): Promise<boolean> => {
+/** What a file is by its first bytes: DICOM Part 10 ("DICM" after the preamble), a video container, or other. */
+const sniffFile = async (file: string): Promise<"dicom" | "video" | "other"> => {
   const handle = await fs.promises.open(file, "r");
   try {
     const head = Buffer.alloc(132);
     const { bytesRead } = await handle.read(head, 0, 132, 0);
+    if (bytesRead === 132 && head.toString("latin1", 128, 132) === "DICM") {
+      return "dicom";
+    }
+    // ISO BMFF (MP4, MOV: a box whose type is "ftyp") or EBML (WebM, Matroska).
+    const isoBmff = bytesRead >= 12 && head.toString("latin1", 4, 8) === "ftyp";
+    const ebml = bytesRead >= 4 && head.readUInt32BE(0) === 0x1a45dfa3;
 
-    return bytesRead === 132 && head.toString("latin1", 128, 132) === "DICM";
+    return isoBmff || ebml ? "video" : "other";
   } finally {
     await handle.close();
   }
@@ -69,13 +80,36 @@ export const wrapUpload = async (
     modality: string;
     outPath: string;
     maxPixels?: number;
+    videoLimits?: { maxDurationMs?: number; maxBytes?: number };
     seriesUidFor: (original: string) => string;
     label: string;
   },
 ): Promise<TWrappedUpload> => {
   const stampedIdentity = fingerprintIdentity(context);
   try {
-    if (await isDicomFile(file.tempPath)) {
+    const kind = await sniffFile(file.tempPath);
+    if (kind === "video") {
+      const modality = options.modality === "ES" || options.modality === "US" ? options.modality : "XC";
+      const result = await wrapVideo({
+        inputPath: file.tempPath,
+        outPath: options.outPath,
+        context,
+        iod: modality === "ES" ? "video-endoscopic" : modality === "US" ? "us-multiframe" : "video-photographic",
+        limits: options.videoLimits,
+      });
+
+      return {
+        sopInstanceUid: context.instance.sopInstanceUid,
+        sopClassUid: result.sopClassUid,
+        transferSyntaxUid: result.transferSyntaxUid,
+        seriesInstanceUid: context.series.seriesInstanceUid,
+        modality,
+        size: result.size,
+        sha256: result.sha256,
+        stampedIdentity,
+      };
+    }
+    if (kind === "dicom") {
       const result = await reidentifyDicom({
         inputPath: file.tempPath,
         outPath: options.outPath,
@@ -127,6 +161,12 @@ export const wrapUpload = async (
     };
   } catch (error) {
     fs.rmSync(`${options.outPath}.tmp`, { force: true });
+    if (error instanceof VideoContextError) {
+      throw new AppError("bad_request", `${options.label}: choose a body site — a video needs one (${error.message})`);
+    }
+    if (error instanceof VideoInputError) {
+      throw new AppError(error.code === "too-large" || error.code === "too-long" ? "too_large" : "unsupported_media", `${options.label}: ${error.message}`);
+    }
     if (error instanceof PhotoInputError) {
       throw new AppError(error.code === "too-large" ? "too_large" : "unsupported_media", `${options.label}: ${error.message}`);
     }

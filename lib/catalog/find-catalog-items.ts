@@ -1,7 +1,17 @@
 import type { TDb } from "../db";
 import { canSeeAllDepartments, type TSessionUser } from "../auth/roles";
 
-export type TCatalogItemSummary = { id: string; code: string; scheme: string; meaning: string; department: string; modality: string };
+export type TCatalogItemSummary = {
+  id: string;
+  code: string;
+  scheme: string;
+  meaning: string;
+  department: string;
+  modality: string;
+  /** Default body site (SNOMED CT code, lib/catalog/body-sites.ts), "" = none. */
+  bodySiteCode: string;
+  requireBodySite: boolean;
+};
 
 /**
  * Active catalog items of the user's departments (all departments for admins), in the managers' order.
@@ -29,5 +39,7 @@ export const findCatalogItems = async (
     meaning: r.meaning,
     department: r.department.code,
     modality: r.modality,
+    bodySiteCode: r.bodySiteCode,
+    requireBodySite: r.requireBodySite,
   }));
 };

@@ -14,15 +14,15 @@ const DEPARTMENTS = [
 ];
 
 // Local procedure codes (scheme 99EC = this app's local coding scheme; a SNOMED CT mapping comes with the catalog editor).
-const CATALOG: Record<string, { code: string; meaning: string; modality: "XC" | "ES" | "US" }[]> = {
+const CATALOG: Record<string, { code: string; meaning: string; modality: "XC" | "ES" | "US"; bodySiteCode?: string }[]> = {
   DERM: [
     { code: "DERM-LESION", meaning: "Skin lesion photography", modality: "XC" },
     { code: "DERM-TBP", meaning: "Total body photography", modality: "XC" },
     { code: "DERM-DERMOSCOPY", meaning: "Dermoscopy", modality: "XC" },
   ],
   GI: [
-    { code: "GI-EGD", meaning: "Upper GI endoscopy images", modality: "ES" },
-    { code: "GI-COLO", meaning: "Colonoscopy images", modality: "ES" },
+    { code: "GI-EGD", meaning: "Upper GI endoscopy images", modality: "ES", bodySiteCode: "110861005" },
+    { code: "GI-COLO", meaning: "Colonoscopy images", modality: "ES", bodySiteCode: "14742008" },
     { code: "GI-STOMA", meaning: "Stoma photography", modality: "XC" },
     { code: "GI-POCUS", meaning: "Abdominal point-of-care ultrasound", modality: "US" },
   ],
@@ -65,7 +65,7 @@ export const seedDemo = async (db: TDb, opts: { password?: string } = {}): Promi
     for (const [i, item] of (CATALOG[d.code] ?? []).entries()) {
       await db.catalogItem.upsert({
         where: { departmentId_code_scheme: { departmentId: dept.id, code: item.code, scheme: "99EC" } },
-        create: { departmentId: dept.id, code: item.code, scheme: "99EC", meaning: item.meaning, modality: item.modality, sortOrder: order * 100 + i },
+        create: { departmentId: dept.id, code: item.code, scheme: "99EC", meaning: item.meaning, modality: item.modality, bodySiteCode: item.bodySiteCode ?? "", sortOrder: order * 100 + i },
         update: {},
       });
     }

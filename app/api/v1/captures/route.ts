@@ -13,9 +13,20 @@ const ZCaptureFieldsSchema = z.object({
   encounterId: z.string().min(1, "encounterId is required"),
   procedureId: z.string().min(1, "procedureId is required"),
   imageLaterality: z.enum(["R", "L", "U", "B"]).optional(),
+  bodySite: z.string().max(20).optional(),
 });
 
-// POST /api/v1/captures – multipart: encounterId, procedureId, one or more `file` → 201 capture
+/** `bodySite.<n>` fields: the body site of the n-th file (0-based). */
+const bodySitesOf = (fields: Record<string, string>): Record<number, string> =>
+  Object.fromEntries(
+    Object.entries(fields)
+      .map(([k, v]) => [/^bodySite\.(\d{1,3})$/.exec(k)?.[1], v] as const)
+      .filter((e): e is readonly [string, string] => e[0] !== undefined && e[1] !== "")
+      .map(([i, v]) => [Number(i), v]),
+  );
+
+// POST /api/v1/captures – multipart: encounterId, procedureId, [imageLaterality], [bodySite], [bodySite.<n>],
+// one or more `file` (photos, videos, DICOM) → 201 capture
 export const POST = async (request: NextRequest): Promise<NextResponse> => {
   let cleanup = (): void => {};
   try {
@@ -25,7 +36,12 @@ export const POST = async (request: NextRequest): Promise<NextResponse> => {
     cleanup = upload.cleanup;
     const fields = ZCaptureFieldsSchema.parse(upload.fields);
     const files = upload.files.filter((f) => f.field === "file");
-    const capture = await createCapture(getDb(), user, { ...fields, files }, { dataDir: env.dataDir, orgRoot: env.dicomOrgRoot });
+    const capture = await createCapture(
+      getDb(),
+      user,
+      { ...fields, bodySites: bodySitesOf(upload.fields), files },
+      { dataDir: env.dataDir, orgRoot: env.dicomOrgRoot, maxPixels: env.maxImagePixels, videoLimits: { maxDurationMs: env.videoMaxMs, maxBytes: env.maxUploadBytes } },
+    );
 
     return NextResponse.json(capture, { status: 201 });
   } catch (error) {
