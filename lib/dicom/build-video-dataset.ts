@@ -124,7 +124,7 @@ const identityModules = (context: TPhotoContext): TNaturalDataset => {
   };
 };
 
-/** Cine (C.7.6.5) and Multi-frame (C.7.6.6) modules; Frame Time is the mean (variable frame rate keeps its MP4 timing). */
+/** Cine (C.7.6.5) and Multi-frame (C.7.6.6); Frame Time is the mean (variable frame rate keeps its MP4 timing). */
 const cineAndMultiFrame = (facts: TVideoFacts): TNaturalDataset => {
   const frameTimeMs = facts.durationMs / Math.max(facts.frames, 1);
   const rate = Math.round(1000 / frameTimeMs);

@@ -27,7 +27,8 @@ export const makePosterFrame = async (args: {
   const result = await runMediaTool(
     FFMPEG,
     [
-      ...["-hide_banner", "-nostdin", "-v", "error", "-ss", at, "-i", args.videoPath, "-map", "0:v:0", "-frames:v", "1"],
+      ...["-hide_banner", "-nostdin", "-v", "error", "-ss", at, "-i", args.videoPath],
+      ...["-map", "0:v:0", "-frames:v", "1"],
       ...["-vf", `scale=${width}:-2:flags=bicubic`, "-pix_fmt", "yuvj420p", "-q:v", "3"],
       ...["-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact", "-update", "1"],
       ...["-y", "-f", "image2", "-c:v", "mjpeg", args.outPath],

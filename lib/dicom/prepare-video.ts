@@ -106,17 +106,20 @@ export const chooseTransferSyntax = (v: TVideoStreamProbe): string | null => {
   return null;
 };
 
+/** libx264 speed preset and constant rate factor of a transcode (defaults in {@link X264_SETTINGS}). */
+export type TX264Options = { preset?: string; crf?: number };
+
 /** What will be done to the picture. */
 export type TVideoPlan =
   | { mode: "copy"; transferSyntaxUid: string }
-  | { mode: "transcode"; width: number; height: number; fps: number | null; level: TAvcLevel };
+  | { mode: "transcode"; width: number; height: number; fps: number | null; level: TAvcLevel } & TX264Options;
 /** What will be done to the sound. */
 export type TAudioPlan = "copy" | "transcode" | "none" | "drop";
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
 
 /** Upright, square-pixel output size and frame rate that fit H.264 High Profile Level 4.1, else 4.2. */
-const planTranscode = (v: TVideoStreamProbe): TVideoPlan => {
+const planTranscode = (v: TVideoStreamProbe): Extract<TVideoPlan, { mode: "transcode" }> => {
   const [sw, sh] = v.sampleAspectRatio.split(":").map(Number);
   const codedWidth = sw && sh ? v.width * (sw / sh) : v.width;
   const swap = v.rotation === 90 || v.rotation === 270;
@@ -146,13 +149,16 @@ const planTranscode = (v: TVideoStreamProbe): TVideoPlan => {
  * Plans the conversion: stream copy when the video conforms, else one libx264 transcode; audio copy/transcode/drop.
  * @param probe - what probeVideo found
  * @param options.audio - `keep` (default) or `drop`
+ * @param options.x264 - preset/CRF for a transcode (e.g. `veryfast` for long clips on a busy machine)
  */
 export const planVideo = (
   probe: TVideoProbe,
-  options: { audio?: "keep" | "drop" } = {},
+  options: { audio?: "keep" | "drop"; x264?: TX264Options } = {},
 ): { video: TVideoPlan; audio: TAudioPlan } => {
   const ts = chooseTransferSyntax(probe.video);
-  const video: TVideoPlan = ts ? { mode: "copy", transferSyntaxUid: ts } : planTranscode(probe.video);
+  const video: TVideoPlan = ts
+    ? { mode: "copy", transferSyntaxUid: ts }
+    : { ...planTranscode(probe.video), ...options.x264 };
   const a = probe.audio;
   let audio: TAudioPlan;
   if (!a) {
@@ -183,7 +189,8 @@ const videoArgs = (plan: TVideoPlan, v: TVideoStreamProbe): string[] => {
     filters.push(`fps=${plan.fps}`);
   }
   return [
-    ...["-vf", filters.join(","), "-c:v", "libx264", "-preset", X264_SETTINGS.preset, "-crf", String(X264_SETTINGS.crf)],
+    ...["-vf", filters.join(","), "-c:v", "libx264"],
+    ...["-preset", plan.preset ?? X264_SETTINGS.preset, "-crf", String(plan.crf ?? X264_SETTINGS.crf)],
     ...["-profile:v", "high", "-level:v", plan.level, "-pix_fmt", "yuv420p"],
     ...["-maxrate", X264_SETTINGS.maxrate, "-bufsize", X264_SETTINGS.bufsize, "-tag:v", "avc1"],
     // Keep the source's timestamps (variable frame rate stays variable) unless the rate had to be capped.
@@ -204,7 +211,13 @@ const audioArgs = (plan: TAudioPlan, probe: TVideoProbe): string[] => {
 };
 
 /** ffmpeg messages (at `-v error`) that mean the input itself is damaged, not that we misused ffmpeg. */
-const DAMAGE = /invalid data|partial file|corrupt|truncat|end of file|error while decoding|moov atom|invalid nal|concealing|missing picture|decode_slice|non-existing pps|no frame/i;
+const DAMAGE = new RegExp(
+  [
+    "invalid data|partial file|corrupt|truncat|end of file|error while decoding|moov atom",
+    "invalid nal|concealing|missing picture|decode_slice|non-existing pps|no frame",
+  ].join("|"),
+  "i",
+);
 
 /**
  * Writes the MP4 to encapsulate (video copied or transcoded, audio per plan, no metadata).

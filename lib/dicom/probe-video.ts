@@ -54,6 +54,7 @@ export type TAudioStreamProbe = {
   bitRate: number | null;
 };
 
+/** What probeVideo found in a file. */
 export type TVideoProbe = {
   /** Container family we accept: ISO BMFF (MP4, MOV) or Matroska (WebM). */
   container: "mp4" | "matroska";
@@ -63,6 +64,7 @@ export type TVideoProbe = {
   audio: TAudioStreamProbe | null;
 };
 
+/** Exit code and (truncated) output of one ffmpeg/ffprobe run. */
 type TRunResult = { code: number | null; stdout: string; stderr: string };
 
 /**
@@ -172,7 +174,10 @@ const looksLikeVideoContainer = async (inputPath: string): Promise<boolean> => {
 };
 
 /** Reads the video packets' timestamps (no decoding) when the container has no duration or frame count. */
-const scanVideoPackets = async (inputPath: string, stopAfterMs: number): Promise<{ durationMs: number; frames: number }> => {
+const scanVideoPackets = async (
+  inputPath: string,
+  stopAfterMs: number,
+): Promise<{ durationMs: number; frames: number }> => {
   let end = 0;
   let frames = 0;
   const args = ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,duration_time"];

@@ -9,7 +9,7 @@ import { stat, unlink } from "node:fs/promises";
 import { buildVideoDataset, iodForModality, VIDEO_IODS, type TVideoIod } from "@/lib/dicom/build-video-dataset";
 import { makePosterFrame } from "@/lib/dicom/make-poster-frame";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
-import { chooseTransferSyntax, planVideo, prepareVideo } from "@/lib/dicom/prepare-video";
+import { chooseTransferSyntax, planVideo, prepareVideo, type TX264Options } from "@/lib/dicom/prepare-video";
 import { probeVideo } from "@/lib/dicom/probe-video";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, isValidUid } from "@/lib/dicom/uids";
 import { VideoContextError, VideoInputError, VideoToolError } from "@/lib/dicom/video-errors";
@@ -29,6 +29,7 @@ export const DEFAULT_VIDEO_LIMITS: TVideoLimits = { maxDurationMs: 20 * 60 * 100
 /** Largest even fragment length an item can state (PS3.5 §7.5: 32-bit length, FFFFFFFFH means undefined). */
 const MAX_FRAGMENT_BYTES = 0xfffffffe;
 
+/** What wrapVideo wrote: identifiers of the object, file size and hash, picture facts, what was re-encoded. */
 export type TWrapVideoResult = {
   sopClassUid: string;
   transferSyntaxUid: string;
@@ -64,6 +65,7 @@ const AUDIO_OUTCOME = { copy: "copied", transcode: "transcoded", none: "none", d
  * @param args.iod - IOD to produce; default from `context.series.modality` (XC → Video Photographic, ES → Video
  *   Endoscopic); `us-multiframe` for point-of-care ultrasound clips
  * @param args.audio - `keep` (default: copied if AAC-conforming, else re-encoded to AAC) or `drop`
+ * @param args.x264 - libx264 preset/CRF when the picture must be transcoded (default `medium`, CRF 18)
  * @param args.posterPath - where the poster JPEG goes, default `outPath + ".poster.jpg"`
  * @returns SOP Class, transfer syntax, size and SHA-256, geometry, frames, duration, what was re-encoded, poster path
  * @throws VideoInputError for an unusable upload; VideoContextError without an anatomic region; VideoToolError when
@@ -76,6 +78,7 @@ export const wrapVideo = async (args: {
   limits?: Partial<TVideoLimits>;
   iod?: TVideoIod;
   audio?: "keep" | "drop";
+  x264?: TX264Options;
   posterPath?: string;
 }): Promise<TWrapVideoResult> => {
   const { context } = args;
@@ -92,7 +95,8 @@ export const wrapVideo = async (args: {
   }
   const { size: inputBytes } = await stat(args.inputPath);
   if (inputBytes > limits.maxBytes) {
-    throw new VideoInputError("too-large", `the video is larger than the ${Math.floor(limits.maxBytes / 1024 ** 2)} MiB limit`);
+    const mib = Math.floor(limits.maxBytes / 1024 ** 2);
+    throw new VideoInputError("too-large", `the video is larger than the ${mib} MiB limit`);
   }
   const tooLong = (): VideoInputError =>
     new VideoInputError("too-long", `the video is longer than the ${Math.round(limits.maxDurationMs / 1000)} s limit`);
@@ -100,10 +104,11 @@ export const wrapVideo = async (args: {
   if (probe.durationMs !== null && probe.durationMs > limits.maxDurationMs) {
     throw tooLong();
   }
-  const plan = planVideo(probe, { audio: args.audio });
+  const plan = planVideo(probe, { audio: args.audio, x264: args.x264 });
   const workPath = `${args.outPath}.video.mp4`;
   try {
-    await prepareVideo({ inputPath: args.inputPath, outputPath: workPath, probe, plan, maxDurationMs: limits.maxDurationMs });
+    const { maxDurationMs } = limits;
+    await prepareVideo({ inputPath: args.inputPath, outputPath: workPath, probe, plan, maxDurationMs });
     const out = await probeVideo(workPath, { maxDurationMs: limits.maxDurationMs });
     const transferSyntaxUid = chooseTransferSyntax(out.video);
     const codec = out.video.codec;

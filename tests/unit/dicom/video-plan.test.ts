@@ -96,6 +96,16 @@ describe("planVideo: transcode target fits High Profile 4.1 (4.2 only when the r
     });
   });
 
+  test("the caller may choose a faster libx264 preset / other CRF; a stream copy ignores them", () => {
+    const x264 = { preset: "veryfast", crf: 20 };
+    expect(planVideo(probe({ codec: "vp9", profile: "Profile 0", level: null }), { x264 }).video).toMatchObject({
+      mode: "transcode",
+      preset: "veryfast",
+      crf: 20,
+    });
+    expect(planVideo(probe({}), { x264 }).video).toEqual({ mode: "copy", transferSyntaxUid: H264_41 });
+  });
+
   test("anamorphic SAR 4:3 720x576 → square pixels 960x576", () => {
     expect(planVideo(probe({ width: 720, height: 576, sampleAspectRatio: "4:3", level: 30 })).video).toMatchObject({
       width: 960,
