@@ -103,7 +103,7 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
       </fieldset>
 
       <div>
-        <label htmlFor="body-site" className="mb-2 block text-lg font-semibold">Body site</label>
+        <label htmlFor="body-site" className="mb-2 block text-lg font-semibold">3. Body site</label>
         <select id="body-site" value={bodySite} onChange={(e) => setBodySite(e.target.value)} className="h-12 w-full rounded-xl border-2 border-slate-200 bg-white px-3 sm:w-96">
           <option value="">{defaultSite ? `${defaultSite.meaning} (procedure default)` : "Not specified"}</option>
           {BODY_SITES.map((b) => <option key={b.code} value={b.code}>{b.meaning}</option>)}
@@ -111,7 +111,7 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
       </div>
 
       <section aria-labelledby="photos-heading">
-        <h2 id="photos-heading" className="mb-2 text-lg font-semibold">3. Photos</h2>
+        <h2 id="photos-heading" className="mb-2 text-lg font-semibold">4. Photos, videos, files</h2>
         <div className="flex flex-wrap gap-3">
           <label className="flex h-14 cursor-pointer items-center rounded-xl bg-brand-600 px-6 text-lg font-semibold text-white hover:bg-brand-700">
             Take photo

@@ -1,0 +1,142 @@
+/**
+ * `npm run bench:wrap` — DICOM wrapping speed and memory, a benchmark (not a test). In one run, on the same inputs:
+ * - the floor: a plain streamed read + write of the input (what any wrapper must at least do);
+ * - the peer: dcmtk `img2dcm` (JPEG inputs; it cannot read MP4);
+ * - our wrap (lib/dicom: wrapPhoto / wrapVideo), which also hashes (SHA-256) and fsyncs what it writes.
+ * Inputs, generated into a temp dir: 6 MB and 12 MB upright baseline JPEG, a 12 MP JPEG with EXIF orientation 6
+ * (rotated: decoded, turned upright and re-encoded once), and a BENCH_WRAP_VIDEO_MB (default 300) MB H.264 MP4.
+ * Prints medians of BENCH_WRAP_RUNS (default 5) runs and the ratios; for the video also the peak RSS growth.
+ * Targets (issue 4): upright JPEG ≤ 1.5× floor and faster than img2dcm; video ≤ 1.3× a file copy with < 64 MB peak
+ * memory growth; rotated 12 MP ≤ 2× sharp's bare decode + encode of the same image.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import sharp from "sharp";
+import type { TPhotoContext } from "../lib/dicom/photo-context";
+import { createUid } from "../lib/dicom/uids";
+import { wrapPhoto } from "../lib/dicom/wrap-photo";
+import { wrapVideo } from "../lib/dicom/wrap-video";
+
+const RUNS = Number(process.env.BENCH_WRAP_RUNS ?? 5);
+const VIDEO_MB = Number(process.env.BENCH_WRAP_VIDEO_MB ?? 300);
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = async (fn: () => Promise<unknown>): Promise<number> => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+const measure = async (fn: () => Promise<unknown>): Promise<number> => {
+  await fn(); // warm-up
+  const runs: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    runs.push(await time(fn));
+  }
+  return median(runs);
+};
+
+const context = (): TPhotoContext => ({
+  patient: { mrn: "BENCH-1", issuer: "GENHOSP", familyName: "Bench", givenName: "Mark", middleName: "", suffix: "", prefix: "", birthDate: "19800101", sex: "O" },
+  encounter: { visitNumber: "BV-1", visitIssuer: "GENHOSP", institutionName: "General Hospital" },
+  study: { studyInstanceUid: createUid(), studyDateTime: new Date(), description: "Benchmark", procedureCode: { code: "B", scheme: "99EC", meaning: "Benchmark" } },
+  series: { seriesInstanceUid: createUid(), seriesNumber: 1, modality: "XC" },
+  instance: { sopInstanceUid: createUid(), instanceNumber: 1, contentDateTime: new Date(), anatomicRegion: { code: "14975008", scheme: "SCT", meaning: "Forearm" } },
+  operatorName: "Bench^Runner",
+});
+
+/** A photo-like baseline JPEG of about `mb` MB (smooth gradient plus noise, so it compresses like a photo). */
+const makeJpeg = async (file: string, width: number, height: number, quality: number, orientation?: number): Promise<void> => {
+  const raw = Buffer.alloc(width * height * 3);
+  const noise = crypto.randomBytes(raw.length);
+  for (let i = 0; i < width * height; i += 1) {
+    const x = i % width;
+    const y = Math.floor(i / width);
+    raw[i * 3] = ((x * 255) / width + (noise[i * 3]! & 63)) & 255;
+    raw[i * 3 + 1] = ((y * 255) / height + (noise[i * 3 + 1]! & 63)) & 255;
+    raw[i * 3 + 2] = (noise[i * 3 + 2]! & 127) + 64;
+  }
+  let img = sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality, chromaSubsampling: "4:2:0", mozjpeg: false });
+  if (orientation) {
+    img = img.withMetadata({ orientation });
+  }
+  await img.toFile(file);
+};
+
+const copyFloor = async (input: string, out: string): Promise<void> => {
+  await pipeline(fs.createReadStream(input), fs.createWriteStream(out));
+};
+
+const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
+
+const main = async (): Promise<void> => {
+  const dir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "bench-wrap-"));
+  const out = (name: string): string => path.join(dir, name);
+  const rows: string[] = [];
+  try {
+    console.log(`bench:wrap — median of ${RUNS} runs, ${os.cpus().length} cores, files in ${dir}`);
+    const jpegs = [
+      { name: "6 MB upright JPEG", file: out("6mb.jpg"), w: 3000, h: 2250 },
+      { name: "12 MB upright JPEG", file: out("12mb.jpg"), w: 4250, h: 3200 },
+    ];
+    for (const j of jpegs) {
+      await makeJpeg(j.file, j.w, j.h, 97);
+    }
+    const rotated = out("rotated-12mp.jpg");
+    await makeJpeg(rotated, 4000, 3000, 92, 6);
+    const hasImg2dcm = spawnSync("img2dcm", ["--version"]).status === 0;
+    rows.push("| input | size | floor ms | img2dcm ms | our wrap ms | wrap / floor | wrap / img2dcm |", "|---|---|---|---|---|---|---|");
+    for (const j of [...jpegs]) {
+      const input = fs.readFileSync(j.file);
+      const floor = await measure(() => copyFloor(j.file, out("floor.bin")));
+      const peer = hasImg2dcm ? await measure(async () => execFileSync("img2dcm", ["-q", j.file, out("peer.dcm")])) : NaN;
+      const ours = await measure(async () => wrapPhoto({ input: fs.readFileSync(j.file), outPath: out("ours.dcm"), context: context() }));
+      rows.push(`| ${j.name} | ${(input.length / 1e6).toFixed(1)} MB | ${floor.toFixed(1)} | ${peer.toFixed(1)} | ${ours.toFixed(1)} | ${(ours / floor).toFixed(2)} | ${(ours / peer).toFixed(2)} |`);
+    }
+    // Rotated 12 MP: sharp's bare decode + rotate + encode of the same image is the reference.
+    const bare = await measure(() => sharp(rotated).rotate().jpeg({ quality: 95, chromaSubsampling: "4:2:0" }).toBuffer());
+    const oursRotated = await measure(async () => wrapPhoto({ input: fs.readFileSync(rotated), outPath: out("rot.dcm"), context: context() }));
+    rows.push("", "| input | sharp decode+encode ms | our wrap ms | ratio |", "|---|---|---|---|");
+    rows.push(`| 12 MP JPEG, EXIF orientation 6 | ${bare.toFixed(1)} | ${oursRotated.toFixed(1)} | ${(oursRotated / bare).toFixed(2)} |`);
+
+    // Video: an H.264 High MP4 of ~VIDEO_MB MB (1080p30, level 4.1, so it is remuxed, not transcoded).
+    const video = out("big.mp4");
+    const seconds = Math.max(4, Math.round((VIDEO_MB * 8) / 40)); // ~40 Mbit/s
+    execFileSync("ffmpeg", [
+      "-v", "error", "-f", "lavfi", "-i", `testsrc2=size=1920x1080:rate=30:duration=${seconds}`,
+      "-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-level", "4.1", "-pix_fmt", "yuv420p",
+      "-b:v", "40M", "-maxrate", "50M", "-bufsize", "50M", "-movflags", "+faststart", "-y", video,
+    ]);
+    const size = fs.statSync(video).size;
+    const videoRuns = Math.max(1, Math.min(RUNS, 3));
+    const copyTimes: number[] = [];
+    const wrapTimes: number[] = [];
+    let peakGrowth = 0;
+    for (let i = 0; i < videoRuns; i += 1) {
+      copyTimes.push(await time(() => copyFloor(video, out("floor.mp4"))));
+      fs.rmSync(out("floor.mp4"));
+      const before = rssMb();
+      let peak = before;
+      const timer = setInterval(() => {
+        peak = Math.max(peak, rssMb());
+      }, 20);
+      wrapTimes.push(await time(() => wrapVideo({ inputPath: video, outPath: out("video.dcm"), context: context() })));
+      clearInterval(timer);
+      peakGrowth = Math.max(peakGrowth, peak - before);
+      fs.rmSync(out("video.dcm"));
+    }
+    const copy = median(copyTimes);
+    const wrapped = median(wrapTimes);
+    rows.push("", "| input | size | file copy ms | our wrap ms | ratio | peak RSS growth |", "|---|---|---|---|---|---|");
+    rows.push(`| H.264 MP4 1080p30 | ${(size / 1e6).toFixed(0)} MB | ${copy.toFixed(0)} | ${wrapped.toFixed(0)} | ${(wrapped / copy).toFixed(2)} | ${peakGrowth.toFixed(1)} MB |`);
+    console.log(`\n${rows.join("\n")}`);
+    console.log("\nTargets: upright JPEG ≤ 1.5× floor and < img2dcm; rotated ≤ 2× sharp; video ≤ 1.3× copy, < 64 MB growth.");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+await main();
