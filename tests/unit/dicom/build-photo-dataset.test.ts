@@ -62,6 +62,39 @@ describe("buildPhotoDataset", () => {
   });
 });
 
+describe("buildPhotoDataset: compression, ICC and content time", () => {
+  const icc = Buffer.from("fake-icc-profile");
+
+  test("native pixels from a lossless source: Lossy Image Compression 00, no ratio or method", () => {
+    const ds = buildPhotoDataset(makeContext(), { ...PIXELS, photometric: "RGB" }, null);
+    expect(ds.LossyImageCompression).toBe("00");
+    expect(ds).not.toHaveProperty("LossyImageCompressionRatio");
+    expect(ds).not.toHaveProperty("LossyImageCompressionMethod");
+  });
+
+  test("ICC Profile for colour only; Color Space SRGB only when sRGB is our assumption", () => {
+    const own = buildPhotoDataset(makeContext(), { ...PIXELS, iccProfile: icc, iccAssumed: false }, 10);
+    expect(Buffer.from(own.ICCProfile as ArrayBuffer).equals(icc)).toBe(true);
+    expect(own).not.toHaveProperty("ColorSpace");
+    const assumed = buildPhotoDataset(makeContext(), { ...PIXELS, iccProfile: icc, iccAssumed: true }, 10);
+    expect(assumed.ColorSpace).toBe("SRGB");
+    const grey = { ...PIXELS, samplesPerPixel: 1, photometric: "MONOCHROME2" as const, iccProfile: icc };
+    expect(buildPhotoDataset(makeContext(), grey, 10)).not.toHaveProperty("ICCProfile");
+  });
+
+  test("content date-time: Content Date/Time, Acquisition DateTime and the offset follow it; Study Date does not", () => {
+    const taken = new Date(2025, 2, 13, 22, 5, 7, 125);
+    const ds = buildPhotoDataset(makeContext(), PIXELS, 10, taken);
+    expect([ds.ContentDate, ds.ContentTime, ds.AcquisitionDateTime]).toEqual([
+      "20250313",
+      "220507.125",
+      "20250313220507.125",
+    ]);
+    expect(ds.StudyDate).toBe("20250314");
+    expect(ds.TimezoneOffsetFromUTC).toBe(toTimezoneOffset(taken));
+  });
+});
+
 describe("value formatting", () => {
   test("PN: five components in DICOM order, trailing empties trimmed, delimiters neutralised", () => {
     const name = { familyName: "Doe", givenName: "Jane", middleName: "Q", prefix: "Dr", suffix: "III" };

@@ -139,3 +139,30 @@ describe("stripJpegMetadata", () => {
     expect(stripJpegMetadata(jpeg).equals(jpeg)).toBe(true);
   });
 });
+
+describe("inspectJpeg: ICC profile and EXIF payload", () => {
+  const iccChunk = (seq: number, count: number, data: Buffer): Buffer =>
+    segment(0xe2, Buffer.concat([Buffer.from("ICC_PROFILE\0", "latin1"), Buffer.from([seq, count]), data]));
+
+  test("reassembles an ICC profile split over APP2 chunks by sequence number, in any order", async () => {
+    const profile = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
+    const jpeg = insertAfterSoi(await plainJpeg(), [
+      iccChunk(2, 2, profile.subarray(1000)),
+      iccChunk(1, 2, profile.subarray(0, 1000)),
+    ]);
+    expect(inspectJpeg(jpeg).iccProfile?.equals(profile)).toBe(true);
+  });
+
+  test("an incomplete ICC profile (a chunk missing) is no profile", async () => {
+    const jpeg = insertAfterSoi(await plainJpeg(), [iccChunk(1, 2, Buffer.alloc(100, 7))]);
+    expect(inspectJpeg(jpeg).iccProfile).toBeNull();
+  });
+
+  test("exposes the first Exif APP1 payload for date reading, null without one", async () => {
+    const exif = exifOrientationPayload(3, "MM");
+    const info = inspectJpeg(insertAfterSoi(await plainJpeg(), [segment(0xe1, exif)]));
+    expect(info.exif?.equals(exif)).toBe(true);
+    expect(info.orientation).toBe(3);
+    expect(inspectJpeg(await plainJpeg()).exif).toBeNull();
+  });
+});
