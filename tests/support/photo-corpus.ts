@@ -463,6 +463,14 @@ export const buildPhotoCorpus = async (dir: string): Promise<TCorpusEntry[]> => 
       expected: colour({ maxMeanDiff: 6 }),
     },
     {
+      name: "HEIC with a Display P3 profile",
+      ext: ".heif",
+      file: "heic-p3-src.jpg",
+      encode: () => stored(1).jpeg({ ...jpegOpts, quality: 98 }).toBuffer(),
+      plant: meta(false, 1, true),
+      expected: colour({ maxMeanDiff: 6, icc: "source" }),
+    },
+    {
       name: "HEIC with irot (EXIF says 6, as iPhones write)",
       ext: ".heic",
       file: "heic-irot-src.jpg",
@@ -478,7 +486,7 @@ export const buildPhotoCorpus = async (dir: string): Promise<TCorpusEntry[]> => 
   const entries: TCorpusEntry[] = [];
   for (const s of specs) {
     let file: Buffer = readFileSync(path.join(dir, s.file));
-    if (s.ext.toLowerCase() === ".heic") {
+    if (s.ext.toLowerCase() === ".heic" || s.ext === ".heif") {
       const out = path.join(dir, s.file.replace(/-src\.jpg$/, ".heic"));
       runTool("heif-enc", ["-q", "90", "-o", out, path.join(dir, s.file)], "libheif-examples");
       file = readFileSync(out);
