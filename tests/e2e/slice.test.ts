@@ -4,6 +4,7 @@
  * clinician on a tablet-sized Chromium: log in → find the patient sent by ADT → capture → "stored in archive".
  */
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +15,7 @@ import { startApp, type TAppProcess } from "../support/app-process";
 import { startOrthanc, type TOrthanc } from "../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 import { runDciodvfy } from "../support/dicom-tools";
+import { makeClip } from "../support/video-corpus";
 
 const PASSWORD = "e2e-demo-password";
 const SHOTS = path.resolve("test-output/screenshots");
@@ -141,6 +143,78 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
     expect((await fetch(`${app.baseUrl}/api/v1/encounters`)).status).toBe(401);
   });
 
+  it("resumes a video upload the network dropped (tus) and archives it as Video Photographic", async () => {
+    const token = app.cli("token:create", "--user", "derm@example.org");
+    const auth = { authorization: `Bearer ${token}` };
+    const encounters = (await (await fetch(`${app.baseUrl}/api/v1/encounters?q=quinn`, { headers: auth })).json()) as { id: string }[];
+    const procedures = (await (await fetch(`${app.baseUrl}/api/v1/procedures`, { headers: auth })).json()) as { id: string; code: string }[];
+    const video = fs.readFileSync(makeClip(path.join(dataDir, "wound-video.mp4"), 4, "640x480"));
+    const b64 = (v: string) => Buffer.from(v).toString("base64");
+    const tus = { "tus-resumable": "1.0.0", ...auth };
+    const created = await fetch(`${app.baseUrl}/api/v1/uploads`, {
+      method: "POST",
+      headers: { ...tus, "upload-length": String(video.length), "upload-metadata": `filename ${b64("wound-video.mp4")},filetype ${b64("video/mp4")}` },
+    });
+    expect(created.status).toBe(201);
+    const location = new URL(created.headers.get("location")!, app.baseUrl).toString();
+    const id = location.split("/").pop()!;
+    // The first half goes out, then the connection drops (the request promised the whole file).
+    await new Promise<void>((resolve) => {
+      const req = http.request(location, {
+        method: "PATCH",
+        headers: { ...tus, "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": String(video.length) },
+      });
+      req.on("error", () => resolve());
+      req.write(video.subarray(0, Math.floor(video.length / 2)));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 1000);
+    });
+    // The server kept what arrived: the client asks where to continue …
+    let offset = 0;
+    for (let i = 0; i < 40 && offset === 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      offset = Number((await fetch(location, { method: "HEAD", headers: tus })).headers.get("upload-offset"));
+    }
+    expect(offset).toBeGreaterThan(0);
+    expect(offset).toBeLessThanOrEqual(Math.floor(video.length / 2));
+    // … another user may not touch it …
+    const woundToken = app.cli("token:create", "--user", "wound@example.org");
+    expect((await fetch(location, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${woundToken}` } })).status).toBe(403);
+    // … and sends only the rest.
+    const rest = await fetch(location, {
+      method: "PATCH",
+      headers: { ...tus, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" },
+      body: new Uint8Array(video.subarray(offset)),
+    });
+    expect(rest.status).toBe(204);
+    expect(Number(rest.headers.get("upload-offset"))).toBe(video.length);
+    const capture = await fetch(`${app.baseUrl}/api/v1/captures`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        encounterId: encounters[0]!.id,
+        procedureId: procedures.find((p) => p.code === "DERM-LESION")!.id,
+        uploads: [{ id, bodySite: "14975008" }],
+      }),
+    });
+    const body = (await capture.json()) as { id: string; instances: { sopInstanceUid: string; sopClassUid: string; status: string }[] };
+    expect(capture.status, JSON.stringify(body)).toBe(201);
+    expect(body.instances.map((x) => x.sopClassUid)).toEqual(["1.2.840.10008.5.1.4.1.1.77.1.4.1"]);
+    let status = "";
+    for (let i = 0; i < 60 && status !== "stored"; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = ((await (await fetch(`${app.baseUrl}/api/v1/captures/${body.id}`, { headers: auth })).json()) as typeof body).instances[0]!.status;
+    }
+    expect(status).toBe("stored");
+    const archived = path.join(dataDir, "archived-video.dcm");
+    fs.writeFileSync(archived, await orthanc.getInstanceFile(body.instances[0]!.sopInstanceUid));
+    expect(runDciodvfy(archived).split("\n").filter((l) => /^Error/i.test(l.trim()))).toEqual([]);
+    // The finished upload is gone once the capture is recorded.
+    expect((await fetch(location, { method: "HEAD", headers: tus })).status).toBe(404);
+  });
+
   it("lets a clinician on a tablet find the ADT patient, capture a photo and see it stored", async () => {
     sendAdt(app.mllpPort, adt("A04", "E2E-UI-1", "E2E2002", "V-E2E-2", "Østergård^Søren", "DERM"));
     const context = await browser.newContext({ viewport: { width: 820, height: 1180 }, deviceScaleFactor: 1, hasTouch: true, isMobile: true });
@@ -169,7 +243,8 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await page.getByTestId("instance-status").filter({ hasText: "stored in archive" }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(SHOTS, "capture-stored.png"), fullPage: true });
     await context.close();
-    expect(await orthanc.countInstances()).toBe(3);
+    // 2 API photos + 1 resumably uploaded video + 1 photo from the tablet.
+    expect(await orthanc.countInstances()).toBe(4);
   });
 
   it("lets an admin read the HL7 log segment by segment, the location map and set up a facility", async () => {
