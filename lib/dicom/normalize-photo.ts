@@ -4,7 +4,7 @@
  *
  * | Input | Result |
  * |---|---|
- * | baseline JPEG, Orientation 1/absent, 4:2:x YCbCr, RGB or grey | pass-through: metadata removed, pixel data byte for byte |
+ * | baseline JPEG, Orientation 1/absent, 4:2:x YCbCr, RGB or grey | pass-through: metadata removed, pixels verbatim |
  * | any other JPEG (rotated, progressive, 4:4:4 YCbCr, 12-bit, CMYK) | sharp → upright baseline JPEG q95 4:2:0 |
  * | HEIC/HEIF | heif-convert (libheif transformations applied) → baseline JPEG q95 → as pass-through |
  * | lossy WebP, AVIF, JPEG-compressed TIFF | sharp → upright baseline JPEG q95 4:2:0 |
@@ -15,20 +15,15 @@
  */
 import sharp from "sharp";
 import { decodeHeic } from "@/lib/dicom/decode-heic";
+import { detectLosslessSource } from "@/lib/dicom/detect-lossless-source";
 import { derivePhotometric, type TPhotometric } from "@/lib/dicom/derive-photometric";
+import { identifyPhoto } from "@/lib/dicom/identify-photo";
 import { inspectJpeg, listKeptJpegParts, type TJpegInfo } from "@/lib/dicom/inspect-jpeg";
 import { loadSrgbProfile } from "@/lib/dicom/load-srgb-profile";
-import { parseDeclaredType } from "@/lib/dicom/parse-declared-type";
 import { JpegFormatError, PhotoInputError } from "@/lib/dicom/photo-errors";
 import { readExifTags, type TExifTags } from "@/lib/dicom/read-exif-tags";
 import { reencodePhoto, toPhotoInputError } from "@/lib/dicom/reencode-photo";
-import {
-  isPhotoMediaType,
-  MEDIA_TYPE_NAMES,
-  sniffMediaType,
-  type TMediaType,
-  type TPhotoMediaType,
-} from "@/lib/dicom/sniff-media-type";
+import { MEDIA_TYPE_NAMES, type TPhotoMediaType } from "@/lib/dicom/sniff-media-type";
 
 type TPhotoFacts = {
   width: number;
@@ -56,15 +51,16 @@ export type TNormalizedPhoto = TPhotoFacts &
         jpegParts: Buffer[];
         jpegLength: number;
       }
-    | { encoding: "native"; /** Rows × Columns × Samples bytes, interleaved (Planar Configuration 0). */ pixels: Buffer }
+    | {
+        encoding: "native";
+        /** Rows × Columns × Samples bytes, interleaved (Planar Configuration 0). */
+        pixels: Buffer;
+      }
   );
 
 type TSharpMetadata = Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
 
 type TBase = Omit<TPhotoFacts, "iccProfile" | "iccAssumed"> & { sourceIcc: Buffer | null };
-
-/** TIFF Compression values (TIFF 6.0 §3, TIFF tag registry) whose pixels are already lossy. */
-const LOSSY_TIFF = new Set([6, 7, 34712, 34892, 50001]);
 
 const checkPixels = (width: number, height: number, maxPixels: number): void => {
   if (width * height > maxPixels) {
@@ -76,8 +72,10 @@ const checkPixels = (width: number, height: number, maxPixels: number): void => 
 const isRgbProfile = (icc: Buffer | null | undefined): icc is Buffer =>
   icc !== null && icc !== undefined && icc.length >= 128 && icc.toString("latin1", 16, 20) === "RGB ";
 
+type TWithIcc<T> = Omit<T, "sourceIcc"> & Pick<TPhotoFacts, "iccProfile" | "iccAssumed">;
+
 /** Adds the ICC facts: the source's RGB profile, else sRGB assumed; none for greyscale. */
-const withIcc = async <T extends TBase>(facts: T): Promise<Omit<T, "sourceIcc"> & Pick<TPhotoFacts, "iccProfile" | "iccAssumed">> => {
+const withIcc = async <T extends TBase>(facts: T): Promise<TWithIcc<T>> => {
   const { sourceIcc, ...rest } = facts;
   if (facts.components !== 3) {
     return { ...rest, iccProfile: null, iccAssumed: false };
@@ -113,31 +111,6 @@ const inspectOrThrow = (buf: Buffer, what = "JPEG"): TJpegInfo => {
   }
 };
 
-/** Refuses what we do not accept and what contradicts its declared type; returns the sniffed photo type. */
-const identify = (input: Buffer, declaredType: string | undefined): TPhotoMediaType => {
-  if (input.length === 0) {
-    throw new PhotoInputError("unsupported-type", "File is empty, not a supported image");
-  }
-  const type = sniffMediaType(input.subarray(0, 4096));
-  const accepted = "accepted: JPEG, PNG, WebP, TIFF, HEIC/HEIF, AVIF";
-  if (type === null) {
-    throw new PhotoInputError("unsupported-type", `File is not a supported image (${accepted})`);
-  }
-  if (!isPhotoMediaType(type)) {
-    throw new PhotoInputError("unsupported-type", `${MEDIA_TYPE_NAMES[type]} files are not accepted (${accepted})`);
-  }
-  const declared = parseDeclaredType(declaredType);
-  // AVIF is a HEIF profile: a .heif / image/heif claim for an AVIF is not a contradiction.
-  const same = (a: TMediaType, b: TMediaType): boolean => a === b || (a === "avif" && b === "heic");
-  if (declared !== null && !same(type, declared.type)) {
-    throw new PhotoInputError(
-      "type-mismatch",
-      `File content is ${MEDIA_TYPE_NAMES[type]} but it was declared as ${declared.label}`,
-    );
-  }
-  return type;
-};
-
 /** JPEG: pass-through when it can be; otherwise one sharp decode + encode. */
 const normalizeJpeg = async (input: Buffer, maxPixels: number): Promise<TNormalizedPhoto> => {
   const info = inspectOrThrow(input);
@@ -146,12 +119,15 @@ const normalizeJpeg = async (input: Buffer, maxPixels: number): Promise<TNormali
   const photometric = derivePhotometric(info);
   const base = { sourceType: "jpeg" as const, exif, sourceIcc: info.iccProfile };
   // YBR_FULL (4:4:4 YCbCr) is not among the VL Image module's enumerated values (PS3.3 C.8.12.1.1.2): re-encode.
-  if (info.sofType === "baseline" && (info.orientation ?? 1) === 1 && photometric !== null && photometric !== "YBR_FULL") {
+  const describable = photometric !== null && photometric !== "YBR_FULL";
+  if (info.sofType === "baseline" && (info.orientation ?? 1) === 1 && describable) {
     const { width, height, components } = info;
-    return jpegResult(listKeptJpegParts(input, info.pieces), { ...base, width, height, components, photometric, reencoded: false });
+    const facts = { ...base, width, height, components, photometric, reencoded: false };
+    return jpegResult(listKeptJpegParts(input, info.pieces), facts);
   }
   const keepIcc = isRgbProfile(info.iccProfile) && info.components === 3;
-  const out = await reencodePhoto(input, { maxPixels, target: "jpeg", grey: info.components === 1, keepIcc, name: "JPEG" });
+  const grey = info.components === 1;
+  const out = await reencodePhoto(input, { maxPixels, target: "jpeg", grey, keepIcc, name: "JPEG" });
   if (out.target !== "jpeg") {
     throw new Error("reencodePhoto returned raw pixels for a JPEG target");
   }
@@ -166,10 +142,11 @@ const fromReencodedJpeg = (
 ): Promise<TNormalizedPhoto> => {
   const photometric = derivePhotometric(info);
   if (info.sofType !== "baseline" || photometric === null || photometric === "YBR_FULL") {
-    throw new Error(`the decoder produced a ${info.sofType} JPEG with ${info.components} components; expected baseline`);
+    throw new Error(`decoder produced a ${info.sofType} JPEG with ${info.components} components; expected baseline`);
   }
   const { width, height, components } = info;
-  return jpegResult(listKeptJpegParts(jpeg, info.pieces), { ...base, width, height, components, photometric, reencoded: true });
+  const facts = { ...base, width, height, components, photometric, reencoded: true };
+  return jpegResult(listKeptJpegParts(jpeg, info.pieces), facts);
 };
 
 /** HEIC: libheif decodes and applies irot/imir; its JPEG's EXIF Orientation is ignored (MIAF), metadata stripped. */
@@ -179,22 +156,6 @@ const normalizeHeic = async (input: Buffer, maxPixels: number, meta: TSharpMetad
   checkPixels(info.width, info.height, maxPixels);
   const exif = meta.exif === undefined ? null : readExifTags(meta.exif);
   return fromReencodedJpeg(info, jpeg, { sourceType: "heic", exif, sourceIcc: info.iccProfile ?? meta.icc ?? null });
-};
-
-/** Whether a WebP holds a lossless (VP8L) bit stream: walks the RIFF chunks (RFC 9649 §2.5–2.7). */
-const isLosslessWebp = (buf: Buffer): boolean => {
-  for (let at = 12; at + 8 <= buf.length; ) {
-    const fourcc = buf.toString("latin1", at, at + 4);
-    if (fourcc === "VP8L") {
-      return true;
-    }
-    if (fourcc === "VP8 ") {
-      return false;
-    }
-    const size = buf.readUInt32LE(at + 4);
-    at += 8 + size + (size % 2);
-  }
-  return false;
 };
 
 /** PNG, WebP, TIFF, AVIF, HEIC: header facts from sharp (no decoding), then one decode. */
@@ -212,21 +173,20 @@ const normalizeOther = async (input: Buffer, type: TPhotoMediaType, maxPixels: n
   }
   const tiffTags = type === "tiff" ? readExifTags(input) : null;
   const exif = meta.exif === undefined ? tiffTags : readExifTags(meta.exif);
-  const lossless =
-    type === "png" ||
-    (type === "webp" && isLosslessWebp(input)) ||
-    (type === "tiff" && !LOSSY_TIFF.has(tiffTags?.compression ?? 1));
+  const lossless = detectLosslessSource(type, input, tiffTags?.compression ?? null);
   const grey = meta.space === "b-w" || meta.space === "grey16";
   const keepIcc = !grey && isRgbProfile(meta.icc);
   const sourceType = type === "heic" ? "avif" : type;
   const base = { sourceType, exif, sourceIcc: keepIcc ? (meta.icc ?? null) : null };
-  const out = await reencodePhoto(input, { maxPixels, target: lossless ? "native" : "jpeg", grey, keepIcc, name: MEDIA_TYPE_NAMES[type] });
+  const target = lossless ? "native" : "jpeg";
+  const out = await reencodePhoto(input, { maxPixels, target, grey, keepIcc, name: MEDIA_TYPE_NAMES[type] });
   if (out.target === "jpeg") {
     return fromReencodedJpeg(out.info, out.jpeg, base);
   }
   const { width, height, components, pixels } = out;
   const photometric = components === 1 ? "MONOCHROME2" : "RGB";
-  return { ...(await withIcc({ ...base, width, height, components, photometric, reencoded: true })), encoding: "native", pixels };
+  const facts = await withIcc({ ...base, width, height, components, photometric, reencoded: true });
+  return { ...facts, encoding: "native", pixels };
 };
 
 /**
@@ -241,6 +201,6 @@ export const normalizePhoto = async (
   input: Buffer,
   opts: { maxPixels: number; declaredType?: string },
 ): Promise<TNormalizedPhoto> => {
-  const type = identify(input, opts.declaredType);
+  const type = identifyPhoto(input, opts.declaredType);
   return type === "jpeg" ? normalizeJpeg(input, opts.maxPixels) : normalizeOther(input, type, opts.maxPixels);
 };

@@ -3,10 +3,10 @@
  * camera's local time) with SubSecTimeOriginal and, when present, OffsetTimeOriginal ("+HH:MM", tag 0x9011) — if it
  * is plausible; otherwise the capture time the app recorded.
  *
- * Plausible means: a valid calendar date-time, not before {@link EARLIEST_PLAUSIBLE} (no digital clinical photos
- * before 1990; reset camera clocks show 1970, 2000-01-01 is past this bound but at least a real date), and not later
- * than the capture time plus {@link MAX_CLOCK_AHEAD_MS} (a photo cannot be taken after its upload; a few minutes of
- * device clock drift are tolerated). Older photos are kept with their own date on purpose: a wound photo taken at
+ * Plausible means: a valid calendar date-time, not before {@link EARLIEST_PLAUSIBLE} (reset camera clocks say 1970;
+ * there are no digital clinical photos from before 1990 to wrap), and not later than the capture time plus
+ * {@link MAX_CLOCK_AHEAD_MS} (a photo cannot be taken after its upload; a few minutes of device clock drift are
+ * tolerated). Older photos are kept with their own date on purpose: a wound photo taken at
  * home last week documents last week. Without OffsetTimeOriginal the camera is assumed to be in the server's zone.
  */
 import type { TExifTags } from "@/lib/dicom/read-exif-tags";
@@ -17,6 +17,8 @@ export const EARLIEST_PLAUSIBLE = new Date(Date.UTC(1990, 0, 1));
 export const MAX_CLOCK_AHEAD_MS = 10 * 60 * 1000;
 
 export type TContentDateTime = { dateTime: Date; source: "exif" | "capture" };
+
+type TSixNumbers = [number, number, number, number, number, number];
 
 const DATE_TIME = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
 const OFFSET = /^([+-])(\d{2}):(\d{2})$/;
@@ -32,24 +34,23 @@ export const parseExifDateTime = (
   if (m === null) {
     return null;
   }
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const ms = /^\d+$/.test(tags.subSecTimeOriginal ?? "") ? Math.floor(Number(`0.${tags.subSecTimeOriginal}`) * 1000) : 0;
-  const offset = OFFSET.exec(tags.offsetTimeOriginal ?? "");
-  const date =
-    offset === null
-      ? new Date(year, month - 1, day, hour, minute, second, ms)
-      : new Date(
-          Date.UTC(year, month - 1, day, hour, minute, second, ms) -
-            (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000,
-        );
-  // Reject rolled-over values such as month 13 or 31 February (Date would silently normalize them).
-  const check = offset === null ? date : new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const [y, mo, d] =
-    offset === null ? [check.getFullYear(), check.getMonth(), check.getDate()] : [check.getUTCFullYear(), check.getUTCMonth(), check.getUTCDate()];
-  if (y !== year || mo !== month - 1 || d !== day || hour > 23 || minute > 59 || second > 59) {
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as TSixNumbers;
+  if (hour > 23 || minute > 59 || second > 59) {
     return null;
   }
-  return date;
+  const subSec = tags.subSecTimeOriginal ?? "";
+  const ms = /^\d+$/.test(subSec) ? Math.floor(Number(`0.${subSec}`) * 1000) : 0;
+  // Date.UTC would silently roll 31 February over into March: compare the calendar date back.
+  const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) {
+    return null;
+  }
+  const offset = OFFSET.exec(tags.offsetTimeOriginal ?? "");
+  if (offset === null) {
+    return new Date(year, month - 1, day, hour, minute, second, ms); // the server's zone
+  }
+  const offsetMinutes = (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
+  return new Date(utc.getTime() - offsetMinutes * 60_000);
 };
 
 /**

@@ -451,6 +451,14 @@ export const buildPhotoCorpus = async (dir: string): Promise<TCorpusEntry[]> => 
       plant: meta(false, null),
       expected: colour({ encoding: "native", photometric: "RGB", maxMeanDiff: 0 }),
     },
+    {
+      name: "AVIF",
+      ext: ".avif",
+      file: "photo.avif",
+      encode: () => stored(1).avif({ quality: 90, chromaSubsampling: "4:4:4" }).toBuffer(),
+      plant: [],
+      expected: colour({ exifDate: false, planted: false }),
+    },
   );
   // HEIC: heif-enc encodes a JPEG that carries the planted EXIF (heif-enc copies it into the HEIF).
   specs.push(
