@@ -19,6 +19,7 @@ const run = promisify(execFile);
 
 /** The Debian package that provides {@link HEIF_CONVERT}. */
 export const HEIF_CONVERT_PACKAGE = "libheif-examples";
+/** The libheif command-line decoder (`heif-convert input.heic output.jpg`). */
 export const HEIF_CONVERT = "heif-convert";
 /** JPEG quality of the one encode, as for every other re-encoded photo. */
 const QUALITY = 95;

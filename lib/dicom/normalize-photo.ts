@@ -41,6 +41,7 @@ type TPhotoFacts = {
   exif: TExifTags | null;
 };
 
+/** What we store: JPEG parts (encapsulated) or raw pixels (native), with Image Pixel, ICC and EXIF facts. */
 export type TNormalizedPhoto = TPhotoFacts &
   (
     | {

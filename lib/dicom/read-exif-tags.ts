@@ -8,6 +8,7 @@
  * removed anyway, and unreadable values are treated as absent.
  */
 
+/** The tags the photo path uses; null for each one absent or unreadable. */
 export type TExifTags = {
   /** 1–8, or null when absent or out of range. */
   orientation: number | null;

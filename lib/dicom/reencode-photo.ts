@@ -15,6 +15,7 @@ import sharp from "sharp";
 import { inspectJpeg, type TJpegInfo } from "@/lib/dicom/inspect-jpeg";
 import { PhotoInputError } from "@/lib/dicom/photo-errors";
 
+/** Pixel limit, output kind, greyscale, whether to keep the source ICC profile, format name for messages. */
 export type TReencodeOptions = {
   maxPixels: number;
   target: "jpeg" | "native";
@@ -24,6 +25,7 @@ export type TReencodeOptions = {
   name: string;
 };
 
+/** A baseline JPEG with its header facts, or raw 8-bit interleaved pixels with their geometry. */
 export type TReencoded =
   | { target: "jpeg"; jpeg: Buffer; info: TJpegInfo }
   | { target: "native"; pixels: Buffer; width: number; height: number; components: number };

@@ -16,6 +16,7 @@ export const EARLIEST_PLAUSIBLE = new Date(Date.UTC(1990, 0, 1));
 /** How far a device clock may run ahead of the server: 10 minutes. */
 export const MAX_CLOCK_AHEAD_MS = 10 * 60 * 1000;
 
+/** The Content / Acquisition date-time chosen and where it came from. */
 export type TContentDateTime = { dateTime: Date; source: "exif" | "capture" };
 
 type TSixNumbers = [number, number, number, number, number, number];

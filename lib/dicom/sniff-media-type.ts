@@ -9,6 +9,7 @@
 export type TPhotoMediaType = "jpeg" | "png" | "webp" | "tiff" | "heic" | "avif";
 /** Formats recognised only to be refused by name. */
 export type TRefusedMediaType = "gif" | "bmp" | "pdf" | "svg" | "dicom" | "video";
+/** Every format the sniffer recognises. */
 export type TMediaType = TPhotoMediaType | TRefusedMediaType;
 
 /** Display names for messages: format names only, never file names (they may contain patient names). */

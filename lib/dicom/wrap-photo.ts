@@ -24,6 +24,7 @@ export type { TPhotoContext } from "@/lib/dicom/photo-context";
 /** Default pixel limit: 100 M pixels, above the 12–50 MP photos phones save, well below sharp's 268 M default. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
+/** What was written: SOP Class, transfer syntax, file size and hash, geometry, source format, content time. */
 export type TWrapPhotoResult = {
   sopClassUid: string;
   transferSyntaxUid: string;
