@@ -93,6 +93,16 @@ describe("normalizePhoto", () => {
     expect([grey.photometric, grey.components, grey.reencoded]).toEqual(["MONOCHROME2", 1, true]);
   });
 
+  test("CMYK JPEG: converted to sRGB once, re-encoded baseline 4:2:0, labelled with the assumed sRGB profile", async () => {
+    const cmyk = await marked().toColourspace("cmyk").jpeg({ quality: 95 }).toBuffer();
+    expect(inspectJpeg(cmyk).components).toBe(4);
+    const out = await normalizePhoto(cmyk, LIMIT);
+    expect(out).toMatchObject({ components: 3, photometric: "YBR_FULL_422", reencoded: true, iccAssumed: true });
+    const { data } = await sharp(jpegOf(out)).raw().toBuffer({ resolveWithObject: true });
+    const [r, g, b] = [...data.subarray(0, 3)]; // the red marker survives the CMYK round trip
+    expect([(r ?? 0) > 150, (g ?? 255) < 90, (b ?? 255) < 90]).toEqual([true, true, true]);
+  });
+
   test("PNG with alpha is stored natively as RGB, flattened on white", async () => {
     const out = await normalizePhoto(await pngWithAlpha(), LIMIT);
     expect(out).toMatchObject({ width: WIDTH, height: HEIGHT, photometric: "RGB", encoding: "native", components: 3 });
