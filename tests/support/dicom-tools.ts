@@ -11,6 +11,7 @@ const TOOLS = {
   dcmdump: { command: "dcmdump", debianPackage: "dcmtk" },
   python: { command: "/usr/bin/python3", debianPackage: "python3-pydicom" },
   exiftool: { command: "exiftool", debianPackage: "libimage-exiftool-perl" },
+  dcmsend: { command: "dcmsend", debianPackage: "dcmtk" },
 } satisfies Record<string, TTool>;
 
 /** Runs a tool and returns stdout + stderr; throws naming the Debian package when the tool is missing. */
@@ -98,3 +99,13 @@ export const readWithPydicom = (file: string): TPydicomRead => {
   const { stdout } = run(TOOLS.python, ["-c", PYDICOM_SCRIPT, file]);
   return JSON.parse(stdout) as TPydicomRead;
 };
+
+/**
+ * DIMSE C-STORE of files with dcmtk `dcmsend --decompress-never`: each file is offered in exactly its own transfer
+ * syntax (no conversion to uncompressed), so the archive must accept the encoding as is; throws with dcmsend's
+ * output when any store fails (non-zero exit).
+ * @param files - DICOM Part 10 files
+ * @param target - the SCP's port and called AE title
+ */
+export const storeWithDimse = (files: string[], target: { port: number; aet: string }): string =>
+  run(TOOLS.dcmsend, ["--decompress-never", "-aet", "EC_TEST_SCU", "-aec", target.aet, "127.0.0.1", String(target.port), ...files]).stderr;

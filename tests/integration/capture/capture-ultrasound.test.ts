@@ -16,7 +16,7 @@ import { AppError } from "@/lib/errors";
 import { createDestination } from "@/lib/forwarding/create-destination";
 import { seedDemo } from "@/lib/setup/seed-demo";
 import { startForwarder } from "@/lib/workers/forwarder";
-import { runDciodvfy, runDcmdump } from "../../support/dicom-tools";
+import { runDciodvfy, runDcmdump, storeWithDimse } from "../../support/dicom-tools";
 import { waitFor } from "../../support/forwarding-fixtures";
 import { startOrthanc, type TOrthanc } from "../../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
@@ -103,6 +103,14 @@ describe("capturing point-of-care ultrasound", () => {
       await forwarder.stop();
     }
     expect((await orthanc.listSopInstanceUids()).sort()).toEqual(instances.map((i) => i.sopInstanceUid).sort());
+    // The same objects over DIMSE C-STORE, each proposed in its own transfer syntax (JPEG Baseline, RLE).
+    const second = await startOrthanc();
+    try {
+      storeWithDimse(instances.map((i) => path.join(t.dataDir, i.filePath)), { port: second.dicomPort, aet: "ECTEST" });
+      expect((await second.listSopInstanceUids()).sort()).toEqual(instances.map((i) => i.sopInstanceUid).sort());
+    } finally {
+      await second.dispose();
+    }
   });
 
   it("refuses a structured report with a 4xx naming the file, and records nothing of that capture", async () => {

@@ -15,7 +15,7 @@ import { AppError } from "@/lib/errors";
 import { createDestination } from "@/lib/forwarding/create-destination";
 import { seedDemo } from "@/lib/setup/seed-demo";
 import { startForwarder } from "@/lib/workers/forwarder";
-import { runDciodvfy, runDcmdump } from "../../support/dicom-tools";
+import { runDciodvfy, runDcmdump, storeWithDimse } from "../../support/dicom-tools";
 import { waitFor } from "../../support/forwarding-fixtures";
 import { startOrthanc, type TOrthanc } from "../../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
@@ -120,5 +120,17 @@ describe("capturing video", () => {
     expect((unknown as AppError).message).toMatch(/unknown body site code 123/);
     expect(((await attempt("14975008")) as AppError).status).toBe(400); // no catalog item
     expect(await t.db.study.count()).toBe(studies);
+  });
+
+  it("a second archive accepts the same objects over DIMSE C-STORE, each in its own transfer syntax", async () => {
+    const instances = await t.db.instance.findMany();
+    expect(instances.length).toBeGreaterThanOrEqual(2);
+    const second = await startOrthanc();
+    try {
+      storeWithDimse(instances.map((i) => path.join(t.dataDir, i.filePath)), { port: second.dicomPort, aet: "ECTEST" });
+      expect((await second.listSopInstanceUids()).sort()).toEqual(instances.map((i) => i.sopInstanceUid).sort());
+    } finally {
+      await second.dispose();
+    }
   });
 });
