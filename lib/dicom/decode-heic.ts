@@ -6,7 +6,8 @@
  * libheif applies the HEIF transformative properties (`irot`, `imir`, `clap`; ISO/IEC 23008-12 §6.5), so the JPEG
  * is upright. The EXIF block heif-convert copies into the JPEG still carries the camera's Orientation tag, which
  * HEIF readers must not apply a second time (MIAF §7.3.6.7): callers ignore it. heif-convert also copies the ICC
- * profile (APP2) when the HEIF has one; GPS/serials in its APP1 are removed by the caller like any EXIF.
+ * profile (APP2) when the HEIF has one; GPS/serials in its APP1 are removed by the caller like any EXIF. Untrusted
+ * bytes reach libde265 in a child process, so a decoder crash or hang cannot take the server down (timeout below).
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -23,6 +24,8 @@ export const HEIF_CONVERT_PACKAGE = "libheif-examples";
 export const HEIF_CONVERT = "heif-convert";
 /** JPEG quality of the one encode, as for every other re-encoded photo. */
 const QUALITY = 95;
+/** 12 MP decodes in ~2 s here (50 MP ≈ 9 s, extrapolated); far longer means hostile or broken: the child is killed. */
+const TIMEOUT_MS = 60_000;
 
 /**
  * @param input - the HEIC/HEIF file (its pixel count must already have been checked against the limit)
@@ -36,10 +39,16 @@ export const decodeHeic = async (input: Buffer): Promise<Buffer> => {
     const outPath = path.join(dir, "out.jpg");
     await writeFile(inPath, input);
     try {
-      await run(HEIF_CONVERT, ["--quiet", "-q", String(QUALITY), inPath, outPath], { maxBuffer: 1024 * 1024 });
+      const args = ["--quiet", "-q", String(QUALITY), inPath, outPath];
+      await run(HEIF_CONVERT, args, { maxBuffer: 1024 * 1024, timeout: TIMEOUT_MS, killSignal: "SIGKILL" });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
         throw new Error(`${HEIF_CONVERT} is not installed: apt-get install -y ${HEIF_CONVERT_PACKAGE}`);
+      }
+      if ((err as { killed?: boolean }).killed) {
+        throw new PhotoInputError("corrupt", `HEIC/HEIF photo took longer than ${TIMEOUT_MS / 1000} s to decode`, {
+          cause: err,
+        });
       }
       const detail = ((err as { stderr?: string }).stderr ?? "").trim().split("\n")[0] ?? "";
       throw new PhotoInputError("corrupt", `HEIC/HEIF photo cannot be decoded (truncated or damaged): ${detail}`, {
