@@ -104,7 +104,7 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
 
       <div>
         <label htmlFor="body-site" className="mb-2 block text-lg font-semibold">3. Body site</label>
-        <select id="body-site" value={bodySite} onChange={(e) => setBodySite(e.target.value)} className="h-12 w-full rounded-xl border-2 border-slate-200 bg-white px-3 sm:w-96">
+        <select id="body-site" value={bodySite} onChange={(e) => { setBodySite(e.target.value); setError(""); }} className="h-12 w-full rounded-xl border-2 border-slate-200 bg-white px-3 sm:w-96">
           <option value="">{defaultSite ? `${defaultSite.meaning} (procedure default)` : "Not specified"}</option>
           {BODY_SITES.map((b) => <option key={b.code} value={b.code}>{b.meaning}</option>)}
         </select>
@@ -150,7 +150,7 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
         ) : null}
         {error ? <p role="alert" className="mb-3 font-medium text-red-700">{error}</p> : null}
         <button type="button" onClick={send} disabled={progress !== null} className="h-14 w-full rounded-xl bg-emerald-700 text-lg font-semibold text-white hover:bg-emerald-800 disabled:opacity-60 sm:w-auto sm:px-10">
-          {progress !== null ? "Sending…" : `Send ${picked.length || ""} photo${picked.length === 1 ? "" : "s"} to the archive`}
+          {progress !== null ? "Sending…" : `Send ${picked.length || ""} ${picked.every((p) => p.file.type.startsWith("image/")) ? "photo" : "file"}${picked.length === 1 ? "" : "s"} to the archive`}
         </button>
       </div>
 

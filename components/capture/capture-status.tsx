@@ -12,6 +12,14 @@ const STYLE: Record<TDeliveryStatus, string> = {
 };
 
 /** Follows one capture until every photo is stored or failed (polls once a second, no reload). */
+/** What the user captured, by the object it became (video and multi-frame classes, else a photo/image). */
+const kindOfSopClass = (uid: string): string =>
+  ["1.2.840.10008.5.1.4.1.1.77.1.4.1", "1.2.840.10008.5.1.4.1.1.77.1.1.1", "1.2.840.10008.5.1.4.1.1.3.1"].includes(uid)
+    ? "Video"
+    : uid === "1.2.840.10008.5.1.4.1.1.6.1"
+      ? "Ultrasound"
+      : "Photo";
+
 export function CaptureStatus({ initial }: { initial: TCapture }) {
   const [capture, setCapture] = useState(initial);
   const done = capture.instances.every((i) => i.status === "stored" || i.status === "failed");
@@ -32,7 +40,7 @@ export function CaptureStatus({ initial }: { initial: TCapture }) {
       <ul className="divide-y divide-slate-100">
         {capture.instances.map((i) => (
           <li key={i.sopInstanceUid} className="flex flex-wrap items-center justify-between gap-2 py-2">
-            <span className="text-sm">Photo {i.instanceNumber}{i.originalName ? ` · ${i.originalName}` : ""}</span>
+            <span className="text-sm">{kindOfSopClass(i.sopClassUid)} {i.instanceNumber}{i.originalName ? ` · ${i.originalName}` : ""}</span>
             <span className={`rounded-full px-3 py-1 text-sm font-medium ${STYLE[i.status]}`} data-testid="instance-status">{LABEL[i.status]}</span>
             {i.status !== "stored" && i.lastError ? <span className="w-full text-xs text-slate-500">{i.lastError}</span> : null}
           </li>
