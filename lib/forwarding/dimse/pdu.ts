@@ -146,6 +146,37 @@ export const encodeAssociateRq = (rq: TAssociateRq): Buffer => {
   ]));
 };
 
+/**
+ * A-ASSOCIATE-AC (PS3.8 §9.3.3). We never accept associations; this exists for round-trip tests and test peers.
+ */
+export const encodeAssociateAc = (ac: TAssociateAc): Buffer => {
+  const fixed = Buffer.alloc(68);
+  fixed.writeUInt16BE(0x0001, 0);
+  ascii(ac.calledAet.padEnd(16, " ")).copy(fixed, 4);
+  ascii(ac.callingAet.padEnd(16, " ")).copy(fixed, 20);
+  const contexts = ac.contexts.map((pc) =>
+    item(ITEM_TYPE.presentationContextAc, Buffer.concat([Buffer.from([pc.id, 0, pc.result, 0]),
+      ...(pc.transferSyntax ? [item(ITEM_TYPE.transferSyntax, ascii(pc.transferSyntax))] : [])])));
+  const maxLength = Buffer.alloc(4);
+  maxLength.writeUInt32BE(ac.maxPduLength, 0);
+  const user = [item(ITEM_TYPE.maxLength, maxLength)];
+  if (ac.implementationClassUid) {
+    user.push(item(ITEM_TYPE.implementationClassUid, ascii(ac.implementationClassUid)));
+  }
+  if (ac.implementationVersionName) {
+    user.push(item(ITEM_TYPE.implementationVersionName, ascii(ac.implementationVersionName)));
+  }
+
+  return withHeader(PDU_TYPE.associateAc, Buffer.concat([
+    fixed, item(ITEM_TYPE.applicationContext, ascii(ac.applicationContext ?? DICOM_APPLICATION_CONTEXT)),
+    ...contexts, item(ITEM_TYPE.userInformation, Buffer.concat(user)),
+  ]));
+};
+
+/** A-ASSOCIATE-RJ (PS3.8 §9.3.4), for test peers: result 1 permanent / 2 transient, source, reason. */
+export const encodeAssociateRj = (result: number, source: number, reason: number): Buffer =>
+  withHeader(PDU_TYPE.associateRj, Buffer.from([0, result, source, reason]));
+
 /** A-RELEASE-RQ / A-RELEASE-RP (PS3.8 §9.3.6–§9.3.7): four reserved bytes. */
 export const encodeReleaseRq = (): Buffer => withHeader(PDU_TYPE.releaseRq, Buffer.alloc(4));
 export const encodeReleaseRp = (): Buffer => withHeader(PDU_TYPE.releaseRp, Buffer.alloc(4));

@@ -3,7 +3,7 @@ import { decodeCommand, encodeCEchoRq, encodeCStoreRq, encodeResponse } from "@/
 import { buildPresentationContexts, DEFAULT_STORAGE_PAIRS } from "@/lib/forwarding/dimse/contexts";
 import { parsePart10Header } from "@/lib/forwarding/dimse/part10-header";
 import {
-  decodePdu, encodeAbort, encodeAssociateRq, encodePData, encodeReleaseRq, PduFormatError, PduReader, type TAssociateRq,
+  decodePdu, encodeAbort, encodeAssociateAc, encodeAssociateRj, encodeAssociateRq, encodePData, encodeReleaseRq, PduFormatError, PduReader, type TAssociateRq,
 } from "@/lib/forwarding/dimse/pdu";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "@/lib/dicom/uids";
 
@@ -86,7 +86,19 @@ describe("decoding what an acceptor sends", () => {
     } });
   });
 
+  it("A-ASSOCIATE-AC round trip through encodeAssociateAc, equal to the hand-built PDU", () => {
+    const ac = {
+      calledAet: "ARCHIVE", callingAet: "ENC_CAPTURE", applicationContext: "1.2.840.10008.3.1.1.1", maxPduLength: 16_384,
+      implementationClassUid: "1.2.3.4", implementationVersionName: "PEER_1",
+      contexts: [{ id: 1, result: 0, transferSyntax: "1.2.840.10008.1.2" }, { id: 3, result: 4, transferSyntax: "1.2.840.10008.1.2" }],
+    };
+    const encoded = encodeAssociateAc(ac);
+    expect(encoded.equals(acceptPdu([{ id: 1, result: 0, ts: "1.2.840.10008.1.2" }, { id: 3, result: 4, ts: "1.2.840.10008.1.2" }], 16_384))).toBe(true);
+    expect(new PduReader(65_536).push(encoded)).toEqual([{ type: "associate-ac", ac }]);
+  });
+
   it("A-ASSOCIATE-RJ, A-ABORT, A-RELEASE-RP", () => {
+    expect(new PduReader(64).push(encodeAssociateRj(2, 3, 1))).toEqual([{ type: "associate-rj", result: 2, source: 3, reason: 1 }]);
     expect(decodePdu(0x03, Buffer.from([0, 1, 1, 7]))).toEqual({ type: "associate-rj", result: 1, source: 1, reason: 7 });
     const abort = encodeAbort(2, 6);
     expect([...abort]).toEqual([0x07, 0, 0, 0, 0, 4, 0, 0, 2, 6]);
