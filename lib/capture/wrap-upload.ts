@@ -147,6 +147,8 @@ export const wrapUpload = async (
             outPath: options.outPath,
             context: { ...context, series: { ...context.series, modality: modality === "ES" ? "ES" : "XC" } },
             maxPixels: options.maxPixels,
+            // What the uploader claimed (MIME type, else the file name): content that contradicts it is refused.
+            declaredType: file.mimeType && file.mimeType !== "application/octet-stream" ? file.mimeType : file.originalName,
           });
 
     return {

@@ -93,6 +93,14 @@ describe("createCapture", () => {
     expect(await t.db.instance.count()).toBe(before);
   });
 
+  it("refuses a file whose content contradicts its declared type (a PNG sent as photo.jpg / image/jpeg)", async () => {
+    const item = (await findCatalogItems(t.db, derm))[0]!;
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
+    const error = await createCapture(t.db, derm, { encounterId, procedureId: item.id, files: [upload("photo.jpg", png)] }, { dataDir: t.dataDir }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "unsupported_media" });
+    expect((error as Error).message).toMatch(/^photo\.jpg: .*(PNG|png)/);
+  });
+
   it("does not let a clinician capture for another department's encounter", async () => {
     const woundItem = (await findCatalogItems(t.db, wound))[0]!;
     await expect(
