@@ -61,7 +61,9 @@ describe("DIMSE client against dcmtk storescp", () => {
     scp = await startStorescp(["+xa", "--abort-during"]);
     const association = await openAssociation(target(scp));
     const err = await association.store(large.absolutePath, identity(large)).then(() => null, (e: unknown) => e);
-    expect(err).toMatchObject({ code: "aborted", kind: "transient" });
+    // storescp sends A-ABORT and closes while we are still writing: usually we read the A-ABORT first; when the
+    // kernel answers our next write with a reset first, the A-ABORT is lost with the connection. Both are transient.
+    expect(err).toMatchObject({ code: expect.stringMatching(/^(aborted|connection-closed)$/), kind: "transient" });
     expect(association.isOpen()).toBe(false);
     await expect(association.store(small[0]!.absolutePath, identity(small[0]!))).rejects.toMatchObject({ kind: "transient" });
     await association.release(); // nothing to release: resolves at once
