@@ -13,37 +13,57 @@ import { createTestDatabase, testEngine, type TTestDatabase } from "../../suppor
 
 const LOCK_MS = 7_000;
 
-/** Hold a write lock on the SQLite file from another process; resolves once it is held, with the release promise. */
-const holdWriteLock = async (file: string, ms: number): Promise<{ lockedAt: number; released: Promise<number> }> => {
+/**
+ * A process that will hold a write lock on the SQLite file for `ms`: started (and connected) up front, so taking
+ * the lock when the test asks is immediate — a burst is over in less time than starting Python takes.
+ */
+const prepareLockHolder = async (file: string, ms: number) => {
   const script = [
     "import sqlite3, sys, time",
     "c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)",
+    "print('ready', flush=True)",
+    "sys.stdin.readline()",
     "c.execute('BEGIN IMMEDIATE')",
     "print('locked', flush=True)",
     `time.sleep(${ms / 1000})`,
     "c.execute('COMMIT')",
     "print('released', flush=True)",
   ].join("\n");
-  const child = spawn("python3", ["-c", script, file], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn("python3", ["-c", script, file], { stdio: ["pipe", "pipe", "inherit"] });
   let output = "";
+  let lockedAt = 0;
   let releasedAt = 0;
+  const waiters: Array<() => void> = [];
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes("locked") && lockedAt === 0) {
+      lockedAt = Date.now();
+    }
+    if (output.includes("released") && releasedAt === 0) {
+      releasedAt = Date.now();
+    }
+    waiters.splice(0).forEach((w) => w());
+  });
+  const until = (word: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = (): void => (output.includes(word) ? resolve() : void waiters.push(check));
+      child.once("error", reject);
+      check();
+    });
   const released = new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => (code === 0 ? resolve(releasedAt) : reject(new Error(`lock holder exited ${code}`))));
   });
-  const lockedAt = await new Promise<number>((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("locked") && !output.includes("released")) {
-        resolve(Date.now());
-      }
-      if (output.includes("released")) {
-        releasedAt = Date.now();
-      }
-    });
-    child.once("error", reject);
-  });
+  await until("ready");
 
-  return { lockedAt, released };
+  return {
+    /** Take the lock now; resolves once it is held. */
+    take: async (): Promise<void> => {
+      child.stdin.write("go\n");
+      await until("locked");
+    },
+    lockedAt: (): number => lockedAt,
+    released,
+  };
 };
 
 describe.skipIf(testEngine() !== "sqlite")("SQLite locked by another process during a burst", () => {
@@ -66,8 +86,9 @@ describe.skipIf(testEngine() !== "sqlite")("SQLite locked by another process dur
     expect((await runDriver({ port, lanes: [[first]], deadlineMs: 20_000 })).records.map((r) => r.code)).toEqual(["AA"]);
 
     const acks: Array<TAckRecord & { at: number }> = [];
-    let lock: { lockedAt: number; released: Promise<number> } | undefined;
     const file = t.url.replace(/^file:/, "");
+    const lock = await prepareLockHolder(file, LOCK_MS);
+    let taking: Promise<void> | undefined;
     const run = runDriver({
       port,
       lanes: traffic.lanes,
@@ -76,15 +97,15 @@ describe.skipIf(testEngine() !== "sqlite")("SQLite locked by another process dur
       retryWhen: asksForResend,
       onAck: (record, acked) => {
         acks.push({ ...record, at: Date.now() });
-        if (acked === 10 && lock === undefined) {
-          lock = { lockedAt: 0, released: Promise.resolve(0) };
-          void holdWriteLock(file, LOCK_MS).then((held) => (lock = held));
+        if (acked === 10 && taking === undefined) {
+          taking = lock.take();
         }
       },
     });
     const result = await run;
-    const releasedAt = await lock!.released;
-    const lockedAt = lock!.lockedAt;
+    await taking;
+    const releasedAt = await lock.released;
+    const lockedAt = lock.lockedAt();
     console.info(
       `[lock] held ${releasedAt - lockedAt} ms; answers asking for a resend: ${result.retriedAcks.length}; ` +
         `AA while locked: ${acks.filter((a) => a.code === "AA" && a.at > lockedAt + 50 && a.at < releasedAt - 50).length}`,
