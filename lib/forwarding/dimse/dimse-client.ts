@@ -10,13 +10,15 @@
  * - A failure status (A7xx, A9xx, Cxxx, 0122 …) is returned, not thrown; thrown DimseErrors mean the association
  *   (or the file) could not be used, and `classifyDimseFailure` tells transient from permanent.
  */
-import { open } from "node:fs/promises";
 import { contextKey, negotiateAssociation, notAcceptedMessage, type TAcceptedContext, type TAssociationParams, type TNegotiated } from "./associate";
 import { COMMAND_FIELD, decodeCommand, encodeCEchoRq, encodeCStoreRq, NO_DATA_SET, VERIFICATION_SOP_CLASS, type TCommand } from "./command-set";
 import { DEFAULT_STORAGE_PAIRS, IMPLICIT_VR_LITTLE_ENDIAN, type TStoragePair } from "./contexts";
 import { classifyDimseStatus, DimseError, type TDimseStatusKind } from "./dimse-status";
 import { encodeReleaseRq, PDU_HEADER_BYTES, PDV_OVERHEAD_BYTES, writePDataHeader } from "./pdu";
-import { readPart10Header } from "./part10-header";
+import { openPart10, type TPart10Reader } from "./part10-header";
+
+/** PDUs are gathered up to this many bytes per writev (fewer syscalls for small files, bounded memory for large). */
+const BATCH_BYTES = 256 * 1024;
 
 /** What the archive answered to one C-STORE or C-ECHO. */
 export type TDimseResult = { status: number; statusKind: TDimseStatusKind; errorComment?: string };
@@ -43,17 +45,6 @@ export type TDimseAssociation = {
   abort: () => void;
   /** False once the association failed, was aborted or released. */
   isOpen: () => boolean;
-};
-
-const readFully = async (fh: Awaited<ReturnType<typeof open>>, target: Buffer, at: number, length: number, position: number): Promise<void> => {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(target, at + done, length - done, position + done);
-    if (bytesRead === 0) {
-      throw new DimseError("invalid-file", "permanent", "the file became shorter while it was being sent");
-    }
-    done += bytesRead;
-  }
 };
 
 /** Sends `bytes` as PDVs of one kind (command or data), fragmented to the peer's limit, one PDU per fragment. */
@@ -143,43 +134,56 @@ const wrap = (n: TNegotiated): TDimseAssociation => {
     return pc;
   };
 
+  /** Streams the data set as P-DATA-TF PDUs; up to BATCH_BYTES of PDUs leave in one corked writev. */
+  const sendDataset = async (file: TPart10Reader, contextId: number, command: Buffer[]): Promise<void> => {
+    const datasetLength = file.header.size - file.header.datasetOffset;
+    let batch = command;
+    let batchBytes = 0;
+    for (let sent = 0; sent < datasetLength;) {
+      const length = Math.min(maxFragment, datasetLength - sent);
+      const pdu = Buffer.allocUnsafe(PDU_HEADER_BYTES + PDV_OVERHEAD_BYTES + length);
+      writePDataHeader(pdu, { contextId, isCommand: false, isLast: sent + length === datasetLength, fragmentLength: length });
+      await file.fill(pdu, PDU_HEADER_BYTES + PDV_OVERHEAD_BYTES, length, sent);
+      sent += length;
+      batch.push(pdu);
+      batchBytes += pdu.length;
+      if (batchBytes >= BATCH_BYTES || sent === datasetLength) {
+        await link.send(batch, timeouts.dimseMs);
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+  };
+
   const storeNow = async (filePath: string, identity: TStoreIdentity, priority: number): Promise<TDimseResult> => {
     if (link.failure) {
       throw link.failure;
     }
     const pc = contextFor(identity.sopClassUid, identity.transferSyntaxUid);
-    const header = await readPart10Header(filePath);
-    for (const key of ["sopClassUid", "sopInstanceUid", "transferSyntaxUid"] as const) {
-      if (header[key] !== identity[key]) {
-        throw new DimseError("invalid-file", "permanent", `${filePath}: File Meta says ${key} ${header[key]}, the delivery expects ${identity[key]}`);
-      }
-    }
-    const datasetLength = header.size - header.datasetOffset;
-    if (datasetLength <= 0) {
-      throw new DimseError("invalid-file", "permanent", `${filePath} has no data set after its File Meta Information`);
-    }
-    const id = nextMessageId();
-    const command = pdusFor(pc.id, true, encodeCStoreRq({ messageId: id, ...identity, priority }), maxFragment);
-    const fh = await open(filePath, "r");
+    const file = await openPart10(filePath);
+    let id: number;
     try {
-      let first = true;
-      for (let sent = 0; sent < datasetLength;) {
-        const length = Math.min(maxFragment, datasetLength - sent);
-        const pdu = Buffer.allocUnsafe(PDU_HEADER_BYTES + PDV_OVERHEAD_BYTES + length);
-        writePDataHeader(pdu, { contextId: pc.id, isCommand: false, isLast: sent + length === datasetLength, fragmentLength: length });
-        await readFully(fh, pdu, PDU_HEADER_BYTES + PDV_OVERHEAD_BYTES, length, header.datasetOffset + sent);
-        // The command and the first data PDU leave in one writev: a small file is one segment, no Nagle wait.
-        await link.send(first ? [...command, pdu] : [pdu], timeouts.dimseMs);
-        first = false;
-        sent += length;
+      const { header } = file;
+      for (const key of ["sopClassUid", "sopInstanceUid", "transferSyntaxUid"] as const) {
+        if (header[key] !== identity[key]) {
+          throw new DimseError("invalid-file", "permanent", `${filePath}: File Meta says ${key} ${header[key]}, the delivery expects ${identity[key]}`);
+        }
       }
-    } catch (err) {
-      // Half a message is on the wire: the association cannot carry another one (PS3.8 §9.3.5).
-      const reason = err instanceof DimseError ? err : new DimseError("invalid-file", "transient", `${filePath}: ${(err as Error).message}`);
-      link.abort(0, 0, new DimseError("association-closed", "transient", `the association was aborted after a failed send: ${reason.message}`));
-      throw reason;
+      if (header.size <= header.datasetOffset) {
+        throw new DimseError("invalid-file", "permanent", `${filePath} has no data set after its File Meta Information`);
+      }
+      id = nextMessageId();
+      const command = pdusFor(pc.id, true, encodeCStoreRq({ messageId: id, ...identity, priority }), maxFragment);
+      try {
+        await sendDataset(file, pc.id, command);
+      } catch (err) {
+        // Half a message is on the wire: the association cannot carry another one (PS3.8 §9.3.5).
+        const reason = err instanceof DimseError ? err : new DimseError("invalid-file", "transient", `${filePath}: ${(err as Error).message}`);
+        link.abort(0, 0, new DimseError("association-closed", "transient", `the association was aborted after a failed send: ${reason.message}`));
+        throw reason;
+      }
     } finally {
-      await fh.close();
+      await file.close();
     }
 
     return checkResponse(await readResponse(pc.id, "C-STORE"), COMMAND_FIELD.cStoreRsp, id, "C-STORE");

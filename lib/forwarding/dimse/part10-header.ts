@@ -71,6 +71,50 @@ export const parsePart10Header = (head: Buffer, size: number, name = "file"): TP
   return { datasetOffset: at, size, sopClassUid, sopInstanceUid, transferSyntaxUid };
 };
 
+/** An open Part 10 file: its header, and its data set read on demand (the first bytes come from the header read). */
+export type TPart10Reader = {
+  header: TPart10Header;
+  /** Copies `length` bytes of the data set, from `datasetPosition` on, into `target` at `targetOffset`. */
+  fill: (target: Buffer, targetOffset: number, length: number, datasetPosition: number) => Promise<void>;
+  close: () => Promise<void>;
+};
+
+/**
+ * Opens a Part 10 file for sending: one read brings the header and, for a small file, the whole data set.
+ * @param filePath - the file
+ * @throws DimseError `invalid-file` (permanent); fs errors as they are
+ */
+export const openPart10 = async (filePath: string): Promise<TPart10Reader> => {
+  const fh = await open(filePath, "r");
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.allocUnsafe(Math.min(size, MAX_META_BYTES));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const header = parsePart10Header(head.subarray(0, bytesRead), size, filePath);
+    const fill = async (target: Buffer, targetOffset: number, length: number, datasetPosition: number): Promise<void> => {
+      let done = 0;
+      const fromHead = Math.max(0, Math.min(length, bytesRead - header.datasetOffset - datasetPosition));
+      if (fromHead > 0) {
+        const at = header.datasetOffset + datasetPosition;
+        head.copy(target, targetOffset, at, at + fromHead);
+        done = fromHead;
+      }
+      while (done < length) {
+        const r = await fh.read(target, targetOffset + done, length - done, header.datasetOffset + datasetPosition + done);
+        if (r.bytesRead === 0) {
+          throw new DimseError("invalid-file", "permanent", `${filePath} became shorter while it was being sent`);
+        }
+        done += r.bytesRead;
+      }
+    };
+
+    return { header, fill, close: () => fh.close() };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+};
+
 /**
  * Reads only the header of a Part 10 file.
  * @param filePath - the file

@@ -1,0 +1,114 @@
+/**
+ * Throughput on the LAN (a measurement, printed, not asserted): 200 small instances over one association into
+ * Orthanc with our client, and the same number with dcmtk `storescu` into the same Orthanc (different instances,
+ * so neither run meets "already stored"). Issue 5's target: C-STORE ≥ 0.8× storescu. Asserted: everything stored.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cStoreFiles } from "@/lib/forwarding/dimse/c-store-files";
+import { openAssociation } from "@/lib/forwarding/dimse/dimse-client";
+import { makeDicomFiles, type TFixtureFile } from "../../support/forwarding-fixtures";
+import { startOrthanc, type TOrthanc } from "../../support/orthanc";
+
+const run = promisify(execFile);
+const COUNT = 200;
+const JPEG_BASELINE = "1.2.840.10008.1.2.4.50";
+
+type TMode = "stock" | "TCP_NODELAY=1";
+
+/** DCMTK (storescu, and Orthanc's DICOM server) disables Nagle only when the environment says TCP_NODELAY=1. */
+const envFor = (mode: TMode): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env.TCP_NODELAY;
+
+  return mode === "stock" ? env : { ...env, TCP_NODELAY: "1" };
+};
+
+const storescu = async (port: number, files: string[], mode: TMode): Promise<void> => {
+  try {
+    // -xy: propose JPEG Baseline (storescu proposes uncompressed syntaxes only by default).
+    await run("storescu", ["-xy", "-aet", "ENC_CAPTURE", "-aec", "ECTEST", "127.0.0.1", String(port), ...files], { maxBuffer: 16 * 1024 * 1024, env: envFor(mode) });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === "ENOENT") {
+      throw new Error("storescu is not installed: apt-get install -y --no-install-recommends dcmtk");
+    }
+    throw new Error(`storescu failed: ${(e.stderr ?? "").slice(0, 2000)}`);
+  }
+};
+
+/** Orthanc inherits our environment: start it with or without TCP_NODELAY=1. */
+const startOrthancIn = async (mode: TMode): Promise<TOrthanc> => {
+  const saved = process.env.TCP_NODELAY;
+  process.env.TCP_NODELAY = mode === "stock" ? "" : "1";
+  if (mode === "stock") {
+    delete process.env.TCP_NODELAY;
+  }
+  try {
+    return await startOrthanc();
+  } finally {
+    if (saved === undefined) {
+      delete process.env.TCP_NODELAY;
+    } else {
+      process.env.TCP_NODELAY = saved;
+    }
+  }
+};
+
+describe("C-STORE throughput vs dcmtk storescu (printed)", () => {
+  let dir: string;
+  let forUs: TFixtureFile[];
+  let forStorescu: TFixtureFile[];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dimse-throughput-"));
+    [forUs, forStorescu] = await Promise.all([
+      makeDicomFiles(dir, COUNT, { subdir: "ours" }), makeDicomFiles(dir, COUNT, { subdir: "storescu" }),
+    ]);
+  }, 600_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // stock: Orthanc (DCMTK) writes each PDU header and its PDV in two writes with Nagle on, so every response waits
+  // for our delayed ACK (~40 ms); nothing on the client side avoids that (node has no TCP_QUICKACK).
+  it.each(["stock", "TCP_NODELAY=1"] as const)(`stores ${COUNT} small instances over one association (Orthanc %s); prints files/s against storescu`, async (mode) => {
+    const orthanc = await startOrthancIn(mode);
+    try {
+      const target = { host: "127.0.0.1", port: orthanc.dicomPort, callingAet: "ENC_CAPTURE", calledAet: "ECTEST" };
+      const echoes = await openAssociation(target);
+      await echoes.echo(); // warm-up
+      const echoStart = performance.now();
+      for (let i = 0; i < 20; i++) {
+        await echoes.echo();
+      }
+      const echoMs = (performance.now() - echoStart) / 20;
+      await echoes.release();
+
+      const t0 = performance.now();
+      await storescu(orthanc.dicomPort, forStorescu.map((f) => f.absolutePath), mode);
+      const storescuMs = performance.now() - t0;
+      const t1 = performance.now();
+      // With identities, as the forwarder calls it (they are in the Instance rows); the File Meta is still checked.
+      const outcomes = await cStoreFiles(target, forUs.map((f) => ({
+        path: f.absolutePath, sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, transferSyntaxUid: JPEG_BASELINE,
+      })));
+      const oursMs = performance.now() - t1;
+
+      expect(outcomes.filter((o) => o.statusKind !== "success").map((o) => o.detail)).toEqual([]);
+      expect(await orthanc.countInstances()).toBe(2 * COUNT);
+      const mean = forUs.reduce((sum, f) => sum + f.size, 0) / COUNT;
+      const ours = COUNT / (oursMs / 1000);
+      const theirs = COUNT / (storescuMs / 1000);
+      console.log(
+        `[dimse] Orthanc ${mode}: ${COUNT} files of ~${Math.round(mean / 1024)} KiB on localhost: ours ${ours.toFixed(1)} files/s ` +
+          `(${oursMs.toFixed(0)} ms), storescu ${theirs.toFixed(1)} files/s (${storescuMs.toFixed(0)} ms, process start included), ` +
+          `ratio ${(ours / theirs).toFixed(2)}× (target ≥ 0.8×); C-ECHO round trip ${echoMs.toFixed(2)} ms`,
+      );
+    } finally {
+      await orthanc.dispose();
+    }
+  }, 600_000);
+});
