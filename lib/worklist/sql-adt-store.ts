@@ -388,19 +388,21 @@ const jsonRows = (columns: string[], alias = "") =>
 
 /**
  * The prefetch (TSqlAdtStore.prefetch) as one statement: $1/$2 message key, $3 facility code, $4/$5 (mrn, issuer)
- * arrays, $6/$7 visit key arrays, $8 points of care. Each part is an indexed lookup.
+ * arrays, $6/$7 visit key arrays, $8 points of care. Each part is an index lookup, also in the generic plan of the
+ * prepared statement: keys are matched per column with `= ANY` (a `(a, b) IN (unnest …)` made that plan hash-join a
+ * sequential scan of Patient and Encounter); the cross pairs this can return are dropped in toPrefetched.
  */
 const PREFETCH = `SELECT
   (SELECT ${jsonRows(["id", "status", "bodyHash", "ack"])} FROM "Hl7Message"
     WHERE "sendingFacility" = $1 AND "controlId" = $2) AS "message",
   (SELECT ${jsonRows(["id", "code", "mrnAuthority"])} FROM "Facility" WHERE "code" = $3) AS "facility",
   (SELECT ${jsonRows(PATIENT_COLUMNS)} FROM "Patient"
-    WHERE ("mrn", "issuer") IN (SELECT * FROM unnest($4::text[], $5::text[]))) AS "patients",
+    WHERE "mrn" = ANY($4::text[]) AND "issuer" = ANY($5::text[])) AS "patients",
   (SELECT coalesce(json_agg(json_build_object('aliasMrn', a."mrn", 'aliasIssuer', a."issuer", ${PATIENT_COLUMNS.map((c) => `'${c}', p.${q(c)}`).join(", ")})), '[]')
     FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId"
-    WHERE (a."mrn", a."issuer") IN (SELECT * FROM unnest($4::text[], $5::text[]))) AS "aliases",
+    WHERE a."mrn" = ANY($4::text[]) AND a."issuer" = ANY($5::text[])) AS "aliases",
   (SELECT ${jsonRows(ENCOUNTER_COLUMN_NAMES)} FROM "Encounter"
-    WHERE ("visitNumber", "visitIssuer") IN (SELECT * FROM unnest($6::text[], $7::text[]))) AS "encounters",
+    WHERE "visitNumber" = ANY($6::text[]) AND "visitIssuer" = ANY($7::text[])) AS "encounters",
   (SELECT ${jsonRows(["facilityCode", "departmentId", "pointOfCare"])} FROM "LocationMapping"
     WHERE "pointOfCare" = ANY($8::text[]) AND "facilityCode" IN ($3, '')) AS "mappings"`;
 
@@ -418,12 +420,19 @@ const toPrefetched = (row: TRow, keys: TAdtReadKeys): TPrefetched => {
   const list = (v: unknown): TRow[] => (Array.isArray(v) ? (v as TRow[]) : []);
   const patients = new Map<string, TFoundPatient | null>(keys.patients.map((k) => [pairKey(k.mrn, k.issuer), null]));
   for (const r of list(row.patients)) {
-    patients.set(pairKey(String(r.mrn), String(r.issuer)), jsonPatient(r));
+    const key = pairKey(String(r.mrn), String(r.issuer));
+    if (patients.has(key)) {
+      patients.set(key, jsonPatient(r));
+    }
   }
   const aliases = new Map<string, TFoundPatient | null>(keys.patients.map((k) => [pairKey(k.mrn, k.issuer), null]));
   for (const r of list(row.aliases)) {
-    aliases.set(pairKey(String(r.aliasMrn), String(r.aliasIssuer)), jsonPatient(r));
+    const key = pairKey(String(r.aliasMrn), String(r.aliasIssuer));
+    if (aliases.has(key)) {
+      aliases.set(key, jsonPatient(r));
+    }
   }
+  const visitKeys = new Set(keys.visits.map((k) => pairKey(k.visitNumber, k.visitIssuer)));
   const mappings = new Map<string, { facilityCode: string; departmentId: string }[]>(
     keys.locations.map((l) => [pairKey(l.facilityCode, l.pointOfCare), []]),
   );
@@ -445,18 +454,20 @@ const toPrefetched = (row: TRow, keys: TAdtReadKeys): TPrefetched => {
         : null,
       patients,
       aliases,
-      visitKeys: new Set(keys.visits.map((k) => pairKey(k.visitNumber, k.visitIssuer))),
-      encounters: list(row.encounters).map((r) => ({
-        id: String(r.id),
-        patientId: String(r.patientId),
-        lastEventAt: jsonDate(r.lastEventAt),
-        status: String(r.status),
-        pointOfCare: String(r.pointOfCare),
-        facilityId: r.facilityId === null ? null : String(r.facilityId),
-        departmentId: r.departmentId === null ? null : String(r.departmentId),
-        visitNumber: String(r.visitNumber),
-        visitIssuer: String(r.visitIssuer),
-      })),
+      visitKeys,
+      encounters: list(row.encounters)
+        .filter((r) => visitKeys.has(pairKey(String(r.visitNumber), String(r.visitIssuer))))
+        .map((r) => ({
+          id: String(r.id),
+          patientId: String(r.patientId),
+          lastEventAt: jsonDate(r.lastEventAt),
+          status: String(r.status),
+          pointOfCare: String(r.pointOfCare),
+          facilityId: r.facilityId === null ? null : String(r.facilityId),
+          departmentId: r.departmentId === null ? null : String(r.departmentId),
+          visitNumber: String(r.visitNumber),
+          visitIssuer: String(r.visitIssuer),
+        })),
       mappings,
     },
   };
