@@ -11,7 +11,7 @@
  */
 import net from "node:net";
 import { DimseError } from "./dimse-status";
-import { encodeAbort, PduFormatError, PduReader, type TPdu } from "./pdu";
+import { encodeAbort, encodeReleaseRp, PduFormatError, PduReader, type TPdu } from "./pdu";
 
 type TWaiter = { resolve: (pdu: TPdu) => void; reject: (err: DimseError) => void; timer: NodeJS.Timeout };
 
@@ -77,6 +77,15 @@ export class Link {
       if (pdu.type === "abort") {
         this.closing = true;
         this.fail(new DimseError("aborted", "transient", `the archive aborted the association (A-ABORT source ${pdu.source}, reason ${pdu.reason})`, { source: pdu.source, reason: pdu.reason }));
+
+        return;
+      }
+      if (pdu.type === "release-rq" && !this.waiter) {
+        // The archive releases an idle association (PS3.8 §7.2): confirm and close; the next call reconnects.
+        this.closing = true;
+        this.socket.end(encodeReleaseRp());
+        setTimeout(() => this.socket.destroy(), 1000).unref();
+        this.fail(new DimseError("association-closed", "transient", "the archive released the association"), false);
 
         return;
       }

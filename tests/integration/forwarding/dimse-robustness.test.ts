@@ -26,8 +26,8 @@ type TPeer = {
   close: () => Promise<void>;
 };
 
-/** A peer that calls `onPdu` for every PDU the client sends. */
-const startPeer = async (onPdu: (pdu: TPdu, socket: net.Socket) => void): Promise<TPeer> => {
+/** A peer that calls `onPdu` for every PDU the client sends; `record: false` keeps neither PDUs nor raw bytes. */
+const startPeer = async (onPdu: (pdu: TPdu, socket: net.Socket) => void, { record = true } = {}): Promise<TPeer> => {
   const received: TPeer["received"] = [];
   const chunks: Buffer[] = [];
   let closed = false;
@@ -36,9 +36,13 @@ const startPeer = async (onPdu: (pdu: TPdu, socket: net.Socket) => void): Promis
     sockets.add(socket);
     const reader = new PduReader(16 * 1024 * 1024);
     socket.on("data", (chunk: Buffer) => {
-      chunks.push(Buffer.from(chunk));
+      if (record) {
+        chunks.push(Buffer.from(chunk));
+      }
       for (const pdu of reader.push(chunk)) {
-        received.push(pdu);
+        if (record) {
+          received.push(pdu);
+        }
         onPdu(pdu, socket);
       }
     });
@@ -211,4 +215,65 @@ describe("DIMSE client robustness (scripted peer)", () => {
     expect(decodeCommand(command)).toMatchObject({ commandField: 0x0001, sopInstanceUid: file.sopInstanceUid, dataSetType: 0 });
     expect(data.equals(bytes.subarray(parsePart10Header(bytes, bytes.length).datasetOffset))).toBe(true);
   });
+
+  it("the archive releasing an idle association: we confirm (A-RELEASE-RP), and the next call fails at once, transient", async () => {
+    peer = await startPeer((pdu, socket) => {
+      accept(socket, pdu);
+      if (pdu.type === "associate-rq") {
+        setTimeout(() => socket.write(Buffer.from([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0])), 50);
+      }
+    });
+    association = await openAssociation(target(peer.port));
+    await expect.poll(() => association!.isOpen()).toBe(false);
+    await expect(association.store(file.absolutePath, storeId())).rejects.toMatchObject({ code: "association-closed", kind: "transient" });
+    expect(peer.received.map((p) => p.type)).toEqual(["associate-rq", "release-rp"]);
+  });
+
+  it("streams a 512 MiB data set with bounded memory, in PDUs at the peer's limit", async () => {
+    const SIZE = 512 * 1024 * 1024;
+    const big = path.join(dir, "big.dcm");
+    // A Part 10 file whose data set is one (7FE0,0010) OB element of defined length, after the File Meta of a real
+    // file (sparse on disk: ftruncate).
+    const source = fs.readFileSync(file.absolutePath);
+    const { datasetOffset } = parsePart10Header(source, source.length);
+    const element = Buffer.alloc(12);
+    element.writeUInt16LE(0x7fe0, 0);
+    element.writeUInt16LE(0x0010, 2);
+    element.write("OB", 4, "latin1");
+    element.writeUInt32LE(SIZE - 12, 8);
+    const fd = fs.openSync(big, "w");
+    fs.writeSync(fd, source.subarray(0, datasetOffset));
+    fs.writeSync(fd, element);
+    fs.ftruncateSync(fd, datasetOffset + SIZE);
+    fs.closeSync(fd);
+    let dataBytes = 0;
+    let maxPdu = 0;
+    peer = await startPeer((pdu, socket) => {
+      accept(socket, pdu, 65_536);
+      if (pdu.type !== "p-data") {
+        return;
+      }
+      for (const pdv of pdu.pdvs) {
+        maxPdu = Math.max(maxPdu, pdv.data.length + 6);
+        dataBytes += pdv.isCommand ? 0 : pdv.data.length;
+        if (!pdv.isCommand && pdv.isLast) {
+          socket.write(encodePData({ contextId: pdv.contextId, isCommand: true, isLast: true,
+            data: encodeResponse({ commandField: 0x8001, messageIdBeingRespondedTo: 1, status: 0 }) }));
+        }
+      }
+    }, { record: false }); // the peer keeps counters only: its memory must not hide ours
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 20);
+    try {
+      association = await openAssociation(target(peer.port));
+      expect(await association.store(big, storeId())).toEqual({ status: 0, statusKind: "success" });
+    } finally {
+      clearInterval(sampler);
+      fs.rmSync(big);
+    }
+    expect(dataBytes).toBe(SIZE);
+    expect(maxPdu).toBe(65_536);
+    expect(rssPeak - rssBefore, "RSS growth while sending 512 MiB").toBeLessThan(128 * 1024 * 1024);
+  }, 120_000);
 });
