@@ -36,13 +36,16 @@ const canConnect = (port: number): Promise<boolean> =>
 /**
  * Starts storescp with extra options (e.g. ["+xa"], ["--refuse"], ["--abort-during", "+xa"]).
  * @param options - storescp options placed before the port
+ * @param env - extra environment, e.g. { TCP_NODELAY: "1" } (DCMTK disables Nagle on accepted sockets only then)
  */
-export const startStorescp = async (options: string[] = []): Promise<TStorescp> => {
+export const startStorescp = async (options: string[] = [], env: Record<string, string> = {}): Promise<TStorescp> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec-storescp-"));
   const port = await freePort();
   const aet = "STORESCP";
   let output = "";
-  const child: ChildProcess = spawn("storescp", ["-v", "-aet", aet, "-od", dir, ...options, String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("storescp", ["-v", "-aet", aet, "-od", dir, ...options, String(port)], {
+    stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env },
+  });
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
