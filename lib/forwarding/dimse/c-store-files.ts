@@ -47,6 +47,9 @@ const identityOf = async (file: TStoreFile): Promise<TStoreIdentity> => {
  * @returns one outcome per file, in the same order
  */
 export const cStoreFiles = async (target: TAssociationParams, files: TStoreFile[]): Promise<TStoreFileOutcome[]> => {
+  if (files.length === 0) {
+    return [];
+  }
   const identities: (TStoreIdentity | DimseError)[] = [];
   for (const f of files) {
     identities.push(await identityOf(f).catch((err: unknown) =>
