@@ -2,6 +2,7 @@
  * Command-line administration: `npm run cli -- <command> [options]`.
  *   token:create --user <email> [--label <text>]          print a new bearer API token for the user
  *   destination:add --name <name> --stow-url <base URL>   add or update a STOW-RS destination
+ *   destination:add --name <name> --dicom-url dicom://CALLED_AE@host:port[?calling=AE]   … or a C-STORE one
  *   user:add --email <e> --role clinician|manager|admin [--department <code>]... --password <p> [--name <n>]
  *   seed                                                  create missing demo data (departments, catalog, users)
  */
@@ -15,7 +16,7 @@ import { createUser } from "../lib/users/create-user";
 
 const USAGE = `usage: npm run cli -- <command> [options]
   token:create --user <email> [--label <text>]
-  destination:add --name <name> --stow-url <DICOMweb base URL> [--disabled]
+  destination:add --name <name> (--stow-url <DICOMweb base URL> | --dicom-url dicom://CALLED_AE@host:port[?calling=AE]) [--disabled]
   user:add --email <e> --role clinician|manager|admin [--department <code>]... --password <p> [--name <n>]
   seed`;
 
@@ -28,6 +29,7 @@ const main = async (): Promise<void> => {
       label: { type: "string" },
       name: { type: "string" },
       "stow-url": { type: "string" },
+      "dicom-url": { type: "string" },
       disabled: { type: "boolean" },
       email: { type: "string" },
       role: { type: "string" },
@@ -55,7 +57,7 @@ const main = async (): Promise<void> => {
       break;
     }
     case "destination:add": {
-      const r = await createDestination(db, { name: need("name"), url: need("stow-url"), enabled: !values.disabled });
+      const r = await createDestination(db, { name: need("name"), url: values["dicom-url"] ?? need("stow-url"), enabled: !values.disabled });
       console.log(`destination ${values.name} saved (${r.id}); ${r.queued} waiting instance(s) queued to it`);
       break;
     }

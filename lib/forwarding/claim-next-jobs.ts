@@ -20,6 +20,7 @@ export type TClaimedJob = {
     id: string;
     sopInstanceUid: string;
     sopClassUid: string;
+    transferSyntaxUid: string;
     /** Relative to DATA_DIR. */
     filePath: string;
     size: number;
@@ -31,7 +32,8 @@ export type TClaimedJob = {
       study: { id: string; patientId: string; studyInstanceUid: string; encounter: TEncounterWithPatient };
     };
   };
-  destination: { id: string; name: string; url: string };
+  /** kind: "stow-rs" or "dimse" (url then dicom://CALLED_AE@host:port). */
+  destination: { id: string; name: string; url: string; kind: string };
 };
 
 export type TClaimOptions = {
@@ -53,6 +55,7 @@ const CLAIMED_JOB_SELECT = {
       id: true,
       sopInstanceUid: true,
       sopClassUid: true,
+      transferSyntaxUid: true,
       filePath: true,
       size: true,
       sha256: true,
@@ -86,7 +89,7 @@ const CLAIMED_JOB_SELECT = {
       },
     },
   },
-  destination: { select: { id: true, name: true, url: true } },
+  destination: { select: { id: true, name: true, url: true, kind: true } },
 } as const;
 
 /**

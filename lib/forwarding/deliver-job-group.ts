@@ -15,6 +15,8 @@ import { classifyResult, type TDeliveryOutcome } from "./classify-result";
 import { completeJob, type TCompletion } from "./complete-job";
 import { restampInstance } from "./restamp-instance";
 import { decideRetry, type TRetryPolicy } from "./retry-policy";
+import { cStoreFiles } from "./dimse/c-store-files";
+import { parseDimseUrl } from "./parse-dimse-url";
 import { stowInstances } from "./stow-rs-client";
 
 export type TDeliverContext = {
@@ -92,6 +94,39 @@ const record = async (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliver
 };
 
 /**
+ * C-STORE of the files on one association (lib/forwarding/dimse): each file in its own transfer syntax; success and
+ * warning statuses count as stored, the rest as the status classification says (out of resources, connection
+ * problems and timeouts: transient).
+ */
+const storeOverDimse = async (
+  url: string,
+  sendable: { job: TClaimedJob; file: string }[],
+  timeoutMs: number,
+): Promise<TDeliveryOutcome[]> => {
+  let target;
+  try {
+    target = parseDimseUrl(url);
+  } catch (error) {
+    return sendable.map(() => ({ kind: "permanent", detail: (error as Error).message }));
+  }
+  const results = await cStoreFiles(
+    { ...target, timeouts: { dimseMs: timeoutMs } },
+    sendable.map(({ job, file }) => ({
+      path: file,
+      sopClassUid: job.instance.sopClassUid,
+      sopInstanceUid: job.instance.sopInstanceUid,
+      transferSyntaxUid: job.instance.transferSyntaxUid,
+    })),
+  );
+
+  return results.map((r): TDeliveryOutcome =>
+    r.statusKind === "success" || r.statusKind === "warning"
+      ? { kind: "stored", detail: `C-STORE ${r.detail}`, ...(r.statusKind === "warning" ? { warning: r.detail } : {}) }
+      : { kind: r.statusKind, detail: `C-STORE ${r.detail}` },
+  );
+};
+
+/**
  * Deliver jobs that share one destination, then complete each of them.
  * @param jobs - claimed jobs, all for jobs[0].destination
  * @param ctx - database, DATA_DIR, worker id, timeout, retry policy, logger
@@ -118,6 +153,14 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
     return;
   }
   let outcomes: TDeliveryOutcome[];
+  if (first.job.destination.kind === "dimse") {
+    outcomes = await storeOverDimse(first.job.destination.url, sendable, ctx.timeoutMs);
+    for (const [i, { job }] of sendable.entries()) {
+      await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
+    }
+
+    return;
+  }
   try {
     const results = await stowInstances({
       baseUrl: first.job.destination.url,

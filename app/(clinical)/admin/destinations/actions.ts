@@ -10,11 +10,11 @@ import { createDestination } from "@/lib/forwarding/create-destination";
 export type TDestinationFormState = { message: string; ok: boolean };
 const ZDestinationSchema = z.object({
   name: z.string().trim().min(1, "name is required").max(64),
-  url: z.string().trim().url("the STOW-RS base URL must be a URL"),
+  url: z.string().trim().min(1, "a STOW-RS base URL (https://…) or a C-STORE address (dicom://AE@host:port) is required"),
   enabled: z.boolean(),
 });
 
-/** Add or update a STOW-RS destination (admins only). */
+/** Add or update a STOW-RS or C-STORE destination (admins only). */
 export const saveDestination = async (_prev: TDestinationFormState, form: FormData): Promise<TDestinationFormState> => {
   await requireUser(undefined, ["admin"]);
   const parsed = ZDestinationSchema.safeParse({ name: form.get("name"), url: form.get("url"), enabled: form.get("enabled") === "on" });

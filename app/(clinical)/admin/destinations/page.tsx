@@ -15,7 +15,7 @@ export default async function DestinationsPage() {
       <h1 className="text-2xl font-semibold">Archive destinations</h1>
       <p className="text-slate-600">Every capture is delivered to each enabled destination over DICOMweb STOW-RS (the app POSTs to <code>&lt;base URL&gt;/studies</code>).</p>
       <table className="w-full overflow-hidden rounded-xl bg-white text-left text-sm ring-1 ring-slate-200">
-        <thead className="bg-slate-100"><tr><th className="p-3">Name</th><th className="p-3">STOW-RS base URL</th><th className="p-3">Queue</th><th className="p-3">State</th></tr></thead>
+        <thead className="bg-slate-100"><tr><th className="p-3">Name</th><th className="p-3">Address (STOW-RS or C-STORE)</th><th className="p-3">Queue</th><th className="p-3">State</th></tr></thead>
         <tbody>
           {destinations.map((d) => (
             <tr key={d.id} className="border-t border-slate-100">
