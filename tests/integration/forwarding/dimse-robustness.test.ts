@@ -226,7 +226,8 @@ describe("DIMSE client robustness (scripted peer)", () => {
     association = await openAssociation(target(peer.port));
     await expect.poll(() => association!.isOpen()).toBe(false);
     await expect(association.store(file.absolutePath, storeId())).rejects.toMatchObject({ code: "association-closed", kind: "transient" });
-    expect(peer.received.map((p) => p.type)).toEqual(["associate-rq", "release-rp"]);
+    await expect.poll(() => peer!.received.map((p) => p.type)).toEqual(["associate-rq", "release-rp"]);
+    await expect.poll(() => peer!.clientClosed()).toBe(true);
   });
 
   it("streams a 512 MiB data set with bounded memory, in PDUs at the peer's limit", async () => {
