@@ -5,7 +5,7 @@
  * - our wrap (lib/dicom: wrapPhoto / wrapVideo), which also hashes (SHA-256) and fsyncs what it writes.
  * Inputs, generated into a temp dir: 6 MB and 12 MB upright baseline JPEG, a 12 MP JPEG with EXIF orientation 6
  * (rotated: decoded, turned upright and re-encoded once), and a BENCH_WRAP_VIDEO_MB (default 300) MB H.264 MP4.
- * Prints medians of BENCH_WRAP_RUNS (default 5) runs and the ratios; for the video also the peak RSS growth.
+ * Prints medians of BENCH_WRAP_RUNS (default 9) interleaved runs and the ratios; for the video also the peak RSS growth.
  * Targets (issue 4): upright JPEG ≤ 1.5× floor and faster than img2dcm; video ≤ 1.3× a file copy with < 64 MB peak
  * memory growth; rotated 12 MP ≤ 2× sharp's bare decode + encode of the same image.
  */
@@ -21,7 +21,7 @@ import { createUid } from "../lib/dicom/uids";
 import { wrapPhoto } from "../lib/dicom/wrap-photo";
 import { wrapVideo } from "../lib/dicom/wrap-video";
 
-const RUNS = Number(process.env.BENCH_WRAP_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_WRAP_RUNS ?? 9);
 const VIDEO_MB = Number(process.env.BENCH_WRAP_VIDEO_MB ?? 300);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -37,6 +37,20 @@ const measure = async (fn: () => Promise<unknown>): Promise<number> => {
     runs.push(await time(fn));
   }
   return median(runs);
+};
+
+/** Medians of several functions measured round-robin, one warm-up round first. */
+const measureInterleaved = async (fns: (() => Promise<unknown>)[]): Promise<number[]> => {
+  for (const fn of fns) {
+    await fn();
+  }
+  const runs: number[][] = fns.map(() => []);
+  for (let i = 0; i < RUNS; i += 1) {
+    for (const [k, fn] of fns.entries()) {
+      runs[k]!.push(await time(fn));
+    }
+  }
+  return runs.map(median);
 };
 
 const context = (): TPhotoContext => ({
@@ -105,15 +119,21 @@ const main = async (): Promise<void> => {
     rows.push("| input | size | floor ms | floor + fsync ms | img2dcm ms | our wrap ms | wrap / floor | wrap / floor + fsync | wrap / img2dcm |", "|---|---|---|---|---|---|---|---|---|");
     for (const j of [...jpegs]) {
       const input = fs.readFileSync(j.file);
-      const floor = await measure(() => copyFloor(j.file, out("floor.bin")));
-      const durable = await measure(() => durableFloor(j.file, out("floor.bin")));
-      const peer = hasImg2dcm ? await measure(async () => execFileSync("img2dcm", ["-q", j.file, out("peer.dcm")])) : NaN;
-      const ours = await measure(async () => wrapPhoto({ input: fs.readFileSync(j.file), outPath: out("ours.dcm"), context: context() }));
+      // Interleaved (floor, durable floor, peer, ours in every round) so that load changes hit all of them alike.
+      const [floor = NaN, durable = NaN, measuredPeer = NaN, ours = NaN] = await measureInterleaved([
+        () => copyFloor(j.file, out("floor.bin")),
+        () => durableFloor(j.file, out("floor.bin")),
+        async () => (hasImg2dcm ? execFileSync("img2dcm", ["-q", j.file, out("peer.dcm")]) : undefined),
+        () => wrapPhoto({ input: fs.readFileSync(j.file), outPath: out("ours.dcm"), context: context() }),
+      ]);
+      const peer = hasImg2dcm ? measuredPeer : NaN;
       rows.push(`| ${j.name} | ${(input.length / 1e6).toFixed(1)} MB | ${floor.toFixed(1)} | ${durable.toFixed(1)} | ${peer.toFixed(1)} | ${ours.toFixed(1)} | ${(ours / floor).toFixed(2)} | ${(ours / durable).toFixed(2)} | ${(ours / peer).toFixed(2)} |`);
     }
     // Rotated 12 MP: sharp's bare decode + rotate + encode of the same image is the reference.
-    const bare = await measure(() => sharp(rotated).rotate().jpeg({ quality: 95, chromaSubsampling: "4:2:0" }).toBuffer());
-    const oursRotated = await measure(async () => wrapPhoto({ input: fs.readFileSync(rotated), outPath: out("rot.dcm"), context: context() }));
+    const [bare = NaN, oursRotated = NaN] = await measureInterleaved([
+      () => sharp(rotated).rotate().jpeg({ quality: 95, chromaSubsampling: "4:2:0" }).toBuffer(),
+      () => wrapPhoto({ input: fs.readFileSync(rotated), outPath: out("rot.dcm"), context: context() }),
+    ]);
     rows.push("", "| input | sharp decode+encode ms | our wrap ms | ratio |", "|---|---|---|---|");
     rows.push(`| 12 MP JPEG, EXIF orientation 6 | ${bare.toFixed(1)} | ${oursRotated.toFixed(1)} | ${(oursRotated / bare).toFixed(2)} |`);
 
