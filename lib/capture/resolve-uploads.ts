@@ -3,22 +3,12 @@
  * and be complete; its SHA-256 is computed here, once, as the upload's bytes are read. After the capture is
  * recorded (or refused) the caller removes the uploads (`release`).
  */
-import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import type { TSessionUser } from "../auth/roles";
 import { AppError } from "../errors";
 import type { TUploadedFile } from "./receive-upload";
 import { getUploads, UPLOAD_OWNER_KEY } from "./upload-server";
-
-const sha256File = async (file: string): Promise<string> => {
-  const hash = crypto.createHash("sha256");
-  for await (const chunk of fs.createReadStream(file)) {
-    hash.update(chunk as Buffer);
-  }
-
-  return hash.digest("hex");
-};
+import { sha256File } from "../sha256-file";
 
 /**
  * @param user - the caller (must own every upload)

@@ -86,6 +86,20 @@ export const wrapUpload = async (
   },
 ): Promise<TWrappedUpload> => {
   const stampedIdentity = fingerprintIdentity(context);
+  /** An object we made (not imported): it has the capture's series and the instance UID we minted. */
+  const ours = (
+    result: { sopClassUid: string; transferSyntaxUid: string; size: number; sha256: string },
+    modality: string,
+  ): TWrappedUpload => ({
+    sopInstanceUid: context.instance.sopInstanceUid,
+    sopClassUid: result.sopClassUid,
+    transferSyntaxUid: result.transferSyntaxUid,
+    seriesInstanceUid: context.series.seriesInstanceUid,
+    modality,
+    size: result.size,
+    sha256: result.sha256,
+    stampedIdentity,
+  });
   try {
     const kind = await sniffFile(file.tempPath);
     if (kind === "video") {
@@ -98,16 +112,7 @@ export const wrapUpload = async (
         limits: options.videoLimits,
       });
 
-      return {
-        sopInstanceUid: context.instance.sopInstanceUid,
-        sopClassUid: result.sopClassUid,
-        transferSyntaxUid: result.transferSyntaxUid,
-        seriesInstanceUid: context.series.seriesInstanceUid,
-        modality,
-        size: result.size,
-        sha256: result.sha256,
-        stampedIdentity,
-      };
+      return ours(result, modality);
     }
     if (kind === "dicom") {
       const result = await reidentifyDicom({
@@ -151,16 +156,7 @@ export const wrapUpload = async (
             declaredType: file.mimeType && file.mimeType !== "application/octet-stream" ? file.mimeType : file.originalName,
           });
 
-    return {
-      sopInstanceUid: context.instance.sopInstanceUid,
-      sopClassUid: result.sopClassUid,
-      transferSyntaxUid: result.transferSyntaxUid,
-      seriesInstanceUid: context.series.seriesInstanceUid,
-      modality,
-      size: result.size,
-      sha256: result.sha256,
-      stampedIdentity,
-    };
+    return ours(result, modality);
   } catch (error) {
     fs.rmSync(`${options.outPath}.tmp`, { force: true });
     if (error instanceof VideoContextError) {

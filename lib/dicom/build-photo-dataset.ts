@@ -8,11 +8,11 @@ import {
   toDicomDate,
   toDicomDateTime,
   toDicomTime,
-  toPersonName,
   toTimezoneOffset,
 } from "@/lib/dicom/format-dicom-values";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
 import { VL_ENDOSCOPIC_IMAGE_STORAGE, VL_PHOTOGRAPHIC_IMAGE_STORAGE } from "@/lib/dicom/uids";
+import { codeItem, fit, patientModule, pn } from "@/lib/dicom/dataset-modules";
 
 /** Image Pixel facts derived from the pixels that will be stored, and their colour profile. */
 export type TPixelFacts = {
@@ -53,35 +53,6 @@ const compressionModule = (pixels: TPixelFacts, jpegLength: number | null): TNat
 
 /** SOP Class per Modality: XC → VL Photographic (A.32.4.3.1), ES → VL Endoscopic (A.32.1.3.1). */
 export const SOP_CLASS_BY_MODALITY = { XC: VL_PHOTOGRAPHIC_IMAGE_STORAGE, ES: VL_ENDOSCOPIC_IMAGE_STORAGE } as const;
-
-/** Refuses identifiers that dcmjs would otherwise silently truncate (PS3.5 Table 6.2-1 lengths). */
-const fit = (name: string, value: string, max: number): string => {
-  if (value.length > max) {
-    throw new Error(`${name} is ${value.length} characters long; DICOM allows at most ${max}`);
-  }
-  return value;
-};
-
-const pn = (value: string | undefined): unknown => (value ? [{ Alphabetic: value }] : "");
-
-/** Code Sequence Macro item (PS3.3 Table 8.8-1): Code Value is SH (16); longer codes go in Long Code Value. */
-const codeItem = (code: { code: string; scheme: string; meaning: string }): TNaturalDataset => ({
-  ...(code.code.length > 16 ? { LongCodeValue: code.code } : { CodeValue: code.code }),
-  CodingSchemeDesignator: fit("Coding Scheme Designator", code.scheme, 16),
-  CodeMeaning: code.meaning,
-});
-
-const patientModule = (p: TPhotoContext["patient"]): TNaturalDataset => ({
-  PatientName: pn(toPersonName(p)),
-  PatientID: fit("Patient ID (MRN)", p.mrn, 64),
-  IssuerOfPatientID: fit("Issuer of Patient ID", p.issuer, 64),
-  // Issuer of Patient ID Macro (PS3.3 Table 10-18): only with a universal id; Type "ISO" for an OID.
-  ...(p.issuerOid
-    ? { IssuerOfPatientIDQualifiersSequence: [{ UniversalEntityID: p.issuerOid, UniversalEntityIDType: "ISO" }] }
-    : {}),
-  PatientBirthDate: /^\d{8}$/.test(p.birthDate) ? p.birthDate : "",
-  PatientSex: ["M", "F", "O"].includes(p.sex) ? p.sex : "",
-});
 
 /**
  * @param context - identifiers and times from the capture flow

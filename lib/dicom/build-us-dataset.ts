@@ -11,10 +11,10 @@ import {
   toDicomDate,
   toDicomDateTime,
   toDicomTime,
-  toPersonName,
   toTimezoneOffset,
 } from "@/lib/dicom/format-dicom-values";
-import type { TCodedConcept, TPhotoContext } from "@/lib/dicom/photo-context";
+import type { TPhotoContext } from "@/lib/dicom/photo-context";
+import { codeItem, fit, patientModule, pn } from "@/lib/dicom/dataset-modules";
 
 /** Ultrasound Image Storage (PS3.4 Annex B; IOD PS3.3 A.6). */
 export const US_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.6.1";
@@ -55,33 +55,6 @@ export type TUltrasoundContext = Omit<TPhotoContext, "series"> & {
 
 /** Image Pixel facts derived from the JPEG that will be encapsulated. */
 export type TUsPixelFacts = { rows: number; columns: number; samplesPerPixel: number; photometric: TPhotometric };
-
-const fit = (name: string, value: string, max: number): string => {
-  if (value.length > max) {
-    throw new Error(`${name} is ${value.length} characters long; DICOM allows at most ${max}`);
-  }
-  return value;
-};
-
-const pn = (value: string | undefined): unknown => (value ? [{ Alphabetic: value }] : "");
-
-/** Code Sequence Macro item (PS3.3 Table 8.8-1); codes longer than 16 characters go in Long Code Value. */
-const codeItem = (code: TCodedConcept): TNaturalDataset => ({
-  ...(code.code.length > 16 ? { LongCodeValue: code.code } : { CodeValue: code.code }),
-  CodingSchemeDesignator: fit("Coding Scheme Designator", code.scheme, 16),
-  CodeMeaning: code.meaning,
-});
-
-const patientModule = (p: TPhotoContext["patient"]): TNaturalDataset => ({
-  PatientName: pn(toPersonName(p)),
-  PatientID: fit("Patient ID (MRN)", p.mrn, 64),
-  IssuerOfPatientID: fit("Issuer of Patient ID", p.issuer, 64),
-  ...(p.issuerOid
-    ? { IssuerOfPatientIDQualifiersSequence: [{ UniversalEntityID: p.issuerOid, UniversalEntityIDType: "ISO" }] }
-    : {}),
-  PatientBirthDate: /^\d{8}$/.test(p.birthDate) ? p.birthDate : "",
-  PatientSex: ["M", "F", "O"].includes(p.sex) ? p.sex : "",
-});
 
 /** US Region Calibration module (C.8.5.5): Type 1 attributes of each region. */
 const regionItem = (r: TUsRegion): TNaturalDataset => ({

@@ -14,16 +14,16 @@ import {
   toDicomDate,
   toDicomDateTime,
   toDicomTime,
-  toPersonName,
   toTimezoneOffset,
 } from "@/lib/dicom/format-dicom-values";
-import type { TCodedConcept, TPhotoContext } from "@/lib/dicom/photo-context";
+import type { TPhotoContext } from "@/lib/dicom/photo-context";
 import {
   US_MULTIFRAME_IMAGE_STORAGE,
   VIDEO_ENDOSCOPIC_IMAGE_STORAGE,
   VIDEO_PHOTOGRAPHIC_IMAGE_STORAGE,
 } from "@/lib/dicom/uids";
 import { VideoContextError } from "@/lib/dicom/video-errors";
+import { codeItem, fit, patientModule, pn } from "@/lib/dicom/dataset-modules";
 
 /** The IODs a video can be stored as. */
 export type TVideoIod = "video-photographic" | "video-endoscopic" | "us-multiframe";
@@ -62,23 +62,6 @@ const METHOD = { h264: "ISO_14496_10", hevc: "ISO_23008_2" } as const;
 /** DS value (at most 16 characters, PS3.5 Table 6.2-1) with up to `decimals` decimals, trailing zeros dropped. */
 const ds = (n: number, decimals: number): string => String(Number(n.toFixed(decimals))).slice(0, 16);
 
-/** Refuses identifiers that dcmjs would otherwise silently truncate (PS3.5 Table 6.2-1 lengths). */
-const fit = (name: string, value: string, max: number): string => {
-  if (value.length > max) {
-    throw new Error(`${name} is ${value.length} characters long; DICOM allows at most ${max}`);
-  }
-  return value;
-};
-
-const pn = (value: string | undefined): unknown => (value ? [{ Alphabetic: value }] : "");
-
-/** Code Sequence Macro item (PS3.3 Table 8.8-1): Code Value is SH (16); longer codes go in Long Code Value. */
-const codeItem = (c: TCodedConcept): TNaturalDataset => ({
-  ...(c.code.length > 16 ? { LongCodeValue: c.code } : { CodeValue: c.code }),
-  CodingSchemeDesignator: fit("Coding Scheme Designator", c.scheme, 16),
-  CodeMeaning: c.meaning,
-});
-
 /** SOP Common, Patient, General Study, Patient Study, General Series, General Equipment (as for photos). */
 const identityModules = (context: TPhotoContext): TNaturalDataset => {
   const { patient: p, encounter, study, series, instance } = context;
@@ -89,14 +72,7 @@ const identityModules = (context: TPhotoContext): TNaturalDataset => {
     InstanceCreationDate: toDicomDate(now),
     InstanceCreationTime: toDicomTime(now),
     TimezoneOffsetFromUTC: toTimezoneOffset(instance.contentDateTime),
-    PatientName: pn(toPersonName(p)),
-    PatientID: fit("Patient ID (MRN)", p.mrn, 64),
-    IssuerOfPatientID: fit("Issuer of Patient ID", p.issuer, 64),
-    ...(p.issuerOid
-      ? { IssuerOfPatientIDQualifiersSequence: [{ UniversalEntityID: p.issuerOid, UniversalEntityIDType: "ISO" }] }
-      : {}),
-    PatientBirthDate: /^\d{8}$/.test(p.birthDate) ? p.birthDate : "",
-    PatientSex: ["M", "F", "O"].includes(p.sex) ? p.sex : "",
+    ...patientModule(p),
     // No order: Accession Number present and empty (Type 2), no Issuer of Accession Number Sequence.
     StudyInstanceUID: study.studyInstanceUid,
     StudyDate: toDicomDate(study.studyDateTime),

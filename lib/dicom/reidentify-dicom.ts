@@ -25,7 +25,7 @@ import {
   createUid,
   IMPLEMENTATION_CLASS_UID,
   IMPLEMENTATION_VERSION_NAME,
-  isValidUid,
+  requireUid,
   VL_ENDOSCOPIC_IMAGE_STORAGE,
   VL_PHOTOGRAPHIC_IMAGE_STORAGE,
 } from "@/lib/dicom/uids";
@@ -503,12 +503,6 @@ const INSERTED_VRS = new Map<number, string>([
   [TAG.AdmissionID, "LO"],
   [TAG.IssuerOfAdmissionIDSequence, "SQ"],
 ]);
-
-const requireUid = (name: string, uid: string): void => {
-  if (!isValidUid(uid)) {
-    throw new Error(`${name} "${uid}" is not a valid DICOM UID`);
-  }
-};
 
 /**
  * Re-identifies one DICOM file exported by a device and writes it to `outPath` (`.tmp`, fdatasync, rename).

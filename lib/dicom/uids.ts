@@ -44,6 +44,17 @@ const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
 /** True when `uid` is syntactically a valid UID (PS3.5 §9.1). */
 export const isValidUid = (uid: string): boolean => uid.length <= MAX_UID_LENGTH && UID_PATTERN.test(uid);
 
+/**
+ * Throws unless `uid` is a valid DICOM UID (PS3.5 §9.1).
+ * @param name - which UID, for the message
+ * @param uid - the value
+ */
+export const requireUid = (name: string, uid: string): void => {
+  if (!isValidUid(uid)) {
+    throw new Error(`${name} "${uid}" is not a valid DICOM UID`);
+  }
+};
+
 const uuidAsBigInt = (): bigint => BigInt("0x" + randomUUID().replace(/-/g, ""));
 
 /**

@@ -13,8 +13,8 @@ import {
   EXPLICIT_VR_LITTLE_ENDIAN,
   IMPLEMENTATION_CLASS_UID,
   IMPLEMENTATION_VERSION_NAME,
-  isValidUid,
   JPEG_BASELINE_TRANSFER_SYNTAX,
+  requireUid,
 } from "@/lib/dicom/uids";
 import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
 import { writeNativeFile } from "@/lib/dicom/write-native";
@@ -38,12 +38,6 @@ export type TWrapPhotoResult = {
   /** Content Date/Time and Acquisition DateTime written, and whether they came from EXIF or the capture time. */
   contentDateTime: Date;
   contentDateTimeSource: "exif" | "capture";
-};
-
-const requireUid = (name: string, uid: string): void => {
-  if (!isValidUid(uid)) {
-    throw new Error(`${name} "${uid}" is not a valid DICOM UID`);
-  }
 };
 
 /**

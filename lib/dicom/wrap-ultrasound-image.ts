@@ -14,8 +14,8 @@ import { PhotoInputError } from "@/lib/dicom/photo-errors";
 import {
   IMPLEMENTATION_CLASS_UID,
   IMPLEMENTATION_VERSION_NAME,
-  isValidUid,
   JPEG_BASELINE_TRANSFER_SYNTAX,
+  requireUid,
 } from "@/lib/dicom/uids";
 import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
 
@@ -34,12 +34,6 @@ export type TWrapUltrasoundResult = {
   photometric: string;
   /** false when the device's JPEG scan data is encapsulated byte for byte. */
   reencoded: boolean;
-};
-
-const requireUid = (name: string, uid: string): void => {
-  if (!isValidUid(uid)) {
-    throw new Error(`${name} "${uid}" is not a valid DICOM UID`);
-  }
 };
 
 type TJpegPhoto = {

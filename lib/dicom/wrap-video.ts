@@ -11,7 +11,11 @@ import { makePosterFrame } from "@/lib/dicom/make-poster-frame";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
 import { chooseTransferSyntax, planVideo, prepareVideo, type TX264Options } from "@/lib/dicom/prepare-video";
 import { probeVideo } from "@/lib/dicom/probe-video";
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, isValidUid } from "@/lib/dicom/uids";
+import {
+  IMPLEMENTATION_CLASS_UID,
+  IMPLEMENTATION_VERSION_NAME,
+  requireUid,
+} from "@/lib/dicom/uids";
 import { VideoContextError, VideoInputError, VideoToolError } from "@/lib/dicom/video-errors";
 import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
 
@@ -45,12 +49,6 @@ export type TWrapVideoResult = {
   audio: "copied" | "transcoded" | "none" | "dropped";
   /** Path of the poster JPEG (320 px wide, upright). */
   posterJpeg: string;
-};
-
-const requireUid = (name: string, uid: string): void => {
-  if (!isValidUid(uid)) {
-    throw new Error(`${name} "${uid}" is not a valid DICOM UID`);
-  }
 };
 
 const AUDIO_OUTCOME = { copy: "copied", transcode: "transcoded", none: "none", drop: "dropped" } as const;

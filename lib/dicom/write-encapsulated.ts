@@ -18,9 +18,9 @@
  */
 import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
-import path from "node:path";
+import { open, unlink } from "node:fs/promises";
 import dcmjs, { type TNaturalDataset } from "dcmjs";
+import { publishFile, writeAll } from "@/lib/dicom/write-file-parts";
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
 
@@ -46,37 +46,8 @@ const pixelDataPrefix = (fragmentLength: number): Buffer => {
   return Buffer.concat([element, itemHeader(0xe000, 0), itemHeader(0xe000, fragmentLength)]);
 };
 
-const writeAll = async (fh: FileHandle, buffers: Buffer[]): Promise<void> => {
-  let rest = buffers.filter((b) => b.length > 0);
-  while (rest.length > 0) {
-    let { bytesWritten } = await fh.writev(rest);
-    while (rest.length > 0 && bytesWritten >= (rest[0] as Buffer).length) {
-      bytesWritten -= (rest[0] as Buffer).length;
-      rest = rest.slice(1);
-    }
-    if (rest.length > 0 && bytesWritten > 0) {
-      rest = [(rest[0] as Buffer).subarray(bytesWritten), ...rest.slice(1)];
-    }
-  }
-};
-
-const fsyncDirectory = async (dir: string): Promise<void> => {
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
-};
-
 /** A fragment that comes from a file: its path and its exact length in bytes. */
 export type TFileFragment = { path: string; length: number };
-
-/** Renames the finished temporary file over the final path and makes the rename durable. */
-const publish = async (tmpPath: string, outPath: string): Promise<void> => {
-  await rename(tmpPath, outPath);
-  await fsyncDirectory(path.dirname(outPath));
-};
 
 /** Header, file fragment streamed chunk by chunk (hashed as written), trailer; one fdatasync; atomic rename. */
 const writeStreamed = async (
@@ -113,7 +84,7 @@ const writeStreamed = async (
     throw err;
   }
   await fh.close();
-  await publish(tmpPath, outPath);
+  await publishFile(tmpPath, outPath);
   return { size, sha256: hash.digest("hex") };
 };
 
@@ -174,6 +145,6 @@ export const writeEncapsulatedFile = async (args: {
     throw err;
   }
   await fh.close();
-  await publish(tmpPath, args.outPath);
+  await publishFile(tmpPath, args.outPath);
   return { size, sha256: hash.digest("hex") };
 };

@@ -10,9 +10,9 @@
  */
 import { createHash } from "node:crypto";
 import { constants } from "node:fs";
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
-import path from "node:path";
+import { open, unlink } from "node:fs/promises";
 import dcmjs, { type TNaturalDataset } from "dcmjs";
+import { publishFile, writeAll } from "@/lib/dicom/write-file-parts";
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
 
@@ -27,29 +27,6 @@ const pixelDataHeader = (length: number): Buffer => {
   element.write("OB", 4, "latin1");
   element.writeUInt32LE(length, 8);
   return element;
-};
-
-const writeAll = async (fh: FileHandle, buffers: Buffer[]): Promise<void> => {
-  let rest = buffers.filter((b) => b.length > 0);
-  while (rest.length > 0) {
-    let { bytesWritten } = await fh.writev(rest);
-    while (rest.length > 0 && bytesWritten >= (rest[0] as Buffer).length) {
-      bytesWritten -= (rest[0] as Buffer).length;
-      rest = rest.slice(1);
-    }
-    if (rest.length > 0 && bytesWritten > 0) {
-      rest = [(rest[0] as Buffer).subarray(bytesWritten), ...rest.slice(1)];
-    }
-  }
-};
-
-const fsyncDirectory = async (dir: string): Promise<void> => {
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
 };
 
 /**
@@ -97,7 +74,6 @@ export const writeNativeFile = async (args: {
     throw err;
   }
   await fh.close();
-  await rename(tmpPath, args.outPath);
-  await fsyncDirectory(path.dirname(args.outPath));
+  await publishFile(tmpPath, args.outPath);
   return { size, sha256: hash.digest("hex") };
 };

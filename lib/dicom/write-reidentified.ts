@@ -12,9 +12,9 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { constants } from "node:fs";
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
-import path from "node:path";
+import { open, unlink, type FileHandle } from "node:fs/promises";
 import { DicomImportError } from "@/lib/dicom/dicom-import-errors";
+import { publishFile, writeAll } from "@/lib/dicom/write-file-parts";
 
 /** VRs with 2 reserved bytes and a 32-bit length in explicit VR (PS3.5 Table 7.1-1). */
 const LONG_VRS = new Set(["OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"]);
@@ -66,14 +66,6 @@ export const encodeItem = (elements: Buffer[]): Buffer => {
   return Buffer.concat([header, body]);
 };
 
-const writeAll = async (fh: FileHandle, b: Buffer): Promise<void> => {
-  let at = 0;
-  while (at < b.length) {
-    const { bytesWritten } = await fh.write(b, at, b.length - at);
-    at += bytesWritten;
-  }
-};
-
 const readFully = async (fh: FileHandle, b: Buffer, length: number, position: number): Promise<number> => {
   let got = 0;
   while (got < length) {
@@ -96,22 +88,13 @@ const copyRange = async (src: FileHandle, out: FileHandle, from: number, to: num
       throw new DicomImportError("truncated", "Source file shrank while its Pixel Data was being copied");
     }
     const chunk = a.subarray(0, n);
-    const written = writeAll(out, chunk);
+    const written = writeAll(out, [chunk]);
     hash.update(chunk);
     pos += n;
     const next = pos < to ? readFully(src, b, Math.min(COPY_CHUNK, to - pos), pos) : Promise.resolve(0);
     const [, m] = await Promise.all([written, next]);
     [a, b] = [b, a];
     n = m;
-  }
-};
-
-const fsyncDirectory = async (dir: string): Promise<void> => {
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
   }
 };
 
@@ -139,18 +122,17 @@ export const writeReidentifiedFile = async (args: {
     out = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
     for (const b of [Buffer.concat(args.head)]) {
       hash.update(b);
-      await writeAll(out, b);
+      await writeAll(out, [b]);
     }
     await copyRange(src, out, args.copyFrom, args.copyTo, hash);
     const tail = Buffer.concat(args.tail);
     hash.update(tail);
-    await writeAll(out, tail);
+    await writeAll(out, [tail]);
     await out.datasync();
     const { size } = await out.stat();
     await out.close();
     out = undefined;
-    await rename(tmpPath, args.outPath);
-    await fsyncDirectory(path.dirname(args.outPath));
+    await publishFile(tmpPath, args.outPath);
     return { size, sha256: hash.digest("hex") };
   } catch (err) {
     await out?.close().catch(() => undefined);

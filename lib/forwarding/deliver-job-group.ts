@@ -4,8 +4,6 @@
  * record it. Every attempt reads the file again from DATA_DIR, so every retry sends the same bytes under the
  * same SOP Instance UID (reliability-matrix.md §2.2); a file that no longer matches its digest is never sent.
  */
-import crypto from "node:crypto";
-import fs from "node:fs";
 import type http from "node:http";
 import path from "node:path";
 import type { TDb } from "../db";
@@ -18,6 +16,7 @@ import { decideRetry, type TRetryPolicy } from "./retry-policy";
 import { cStoreFiles } from "./dimse/c-store-files";
 import { parseDimseUrl } from "./parse-dimse-url";
 import { stowInstances } from "./stow-rs-client";
+import { sha256File } from "../sha256-file";
 
 export type TDeliverContext = {
   db: TDb;
@@ -29,15 +28,6 @@ export type TDeliverContext = {
   log: ReturnType<typeof createLogger>;
   agent?: http.Agent;
   now?: () => Date;
-};
-
-const sha256File = async (file: string): Promise<string> => {
-  const hash = crypto.createHash("sha256");
-  for await (const chunk of fs.createReadStream(file)) {
-    hash.update(chunk as Buffer);
-  }
-
-  return hash.digest("hex");
 };
 
 /** Resolve and verify the job's file; an outcome instead of a path when it must not be sent. */

@@ -21,17 +21,9 @@ import { fingerprintIdentity } from "../dicom/fingerprint-identity";
 import { reidentifyDicom } from "../dicom/reidentify-dicom";
 import type { TClaimedJob } from "./claim-next-jobs";
 import type { TDeliveryOutcome } from "./classify-result";
+import { sha256File } from "../sha256-file";
 
 type TInstance = TClaimedJob["instance"];
-
-const sha256File = async (file: string): Promise<string> => {
-  const hash = crypto.createHash("sha256");
-  for await (const chunk of fs.createReadStream(file)) {
-    hash.update(chunk as Buffer);
-  }
-
-  return hash.digest("hex");
-};
 
 /**
  * @param db - database client

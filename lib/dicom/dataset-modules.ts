@@ -1,0 +1,42 @@
+/**
+ * Pieces every dataset builder writes the same way (photo, ultrasound, video): value fitting, Person Name,
+ * Code Sequence items, and the Patient module from ADT data.
+ */
+import type { TNaturalDataset } from "dcmjs";
+import { toPersonName } from "@/lib/dicom/format-dicom-values";
+import type { TCodedConcept, TPhotoContext } from "@/lib/dicom/photo-context";
+
+/**
+ * Refuses identifiers that dcmjs would otherwise silently truncate (PS3.5 Table 6.2-1 lengths).
+ * @param name - what the value is, for the message
+ * @param value - the value
+ * @param max - the VR's maximum length
+ */
+export const fit = (name: string, value: string, max: number): string => {
+  if (value.length > max) {
+    throw new Error(`${name} is ${value.length} characters long; DICOM allows at most ${max}`);
+  }
+  return value;
+};
+
+/** A PN value for dcmjs: the alphabetic group, or empty. */
+export const pn = (value: string | undefined): unknown => (value ? [{ Alphabetic: value }] : "");
+
+/** Code Sequence Macro item (PS3.3 Table 8.8-1): Code Value is SH (16); longer codes go in Long Code Value. */
+export const codeItem = (code: TCodedConcept): TNaturalDataset => ({
+  ...(code.code.length > 16 ? { LongCodeValue: code.code } : { CodeValue: code.code }),
+  CodingSchemeDesignator: fit("Coding Scheme Designator", code.scheme, 16),
+  CodeMeaning: code.meaning,
+});
+
+/** Patient module (C.7.1.1) from ADT data; Issuer of Patient ID Qualifiers only with an OID (Type "ISO"). */
+export const patientModule = (p: TPhotoContext["patient"]): TNaturalDataset => ({
+  PatientName: pn(toPersonName(p)),
+  PatientID: fit("Patient ID (MRN)", p.mrn, 64),
+  IssuerOfPatientID: fit("Issuer of Patient ID", p.issuer, 64),
+  ...(p.issuerOid
+    ? { IssuerOfPatientIDQualifiersSequence: [{ UniversalEntityID: p.issuerOid, UniversalEntityIDType: "ISO" }] }
+    : {}),
+  PatientBirthDate: /^\d{8}$/.test(p.birthDate) ? p.birthDate : "",
+  PatientSex: ["M", "F", "O"].includes(p.sex) ? p.sex : "",
+});
