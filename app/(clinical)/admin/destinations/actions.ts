@@ -6,6 +6,7 @@ import { requireUser } from "@/lib/auth/require-user";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { createDestination } from "@/lib/forwarding/create-destination";
+import { testDestination } from "@/lib/forwarding/test-destination";
 
 export type TDestinationFormState = { message: string; ok: boolean };
 const ZDestinationSchema = z.object({
@@ -41,4 +42,15 @@ export const toggleDestination = async (form: FormData): Promise<void> => {
     await db.destination.update({ where: { id }, data: { enabled: !dest.enabled } });
   }
   revalidatePath("/admin/destinations");
+};
+
+export type TConnectionState = { ok: boolean; message: string };
+
+/** Test a destination's connection: C-ECHO or a QIDO-RS query (admins only). */
+export const testDestinationAction = async (_prev: TConnectionState, form: FormData): Promise<TConnectionState> => {
+  await requireUser(undefined, ["admin"]);
+  const id = z.string().min(1).parse(form.get("id"));
+  const r = await testDestination(getDb(), id);
+
+  return { ok: r.ok, message: `${r.ok ? "Reachable" : "Not reachable"}: ${r.detail} (${r.ms} ms)` };
 };

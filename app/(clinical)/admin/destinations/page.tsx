@@ -2,6 +2,7 @@ import { getPageUser } from "@/lib/auth/get-page-user";
 import { findDestinations } from "@/lib/forwarding/find-destinations";
 import { getDb } from "@/lib/db";
 import { DestinationForm } from "@/components/admin/destination-form";
+import { TestDestinationButton } from "@/components/admin/test-destination-button";
 import { toggleDestination } from "./actions";
 
 export const metadata = { title: "Destinations – Encounter Capture" };
@@ -13,7 +14,7 @@ export default async function DestinationsPage() {
   return (
     <main className="mx-auto max-w-5xl space-y-6 px-4 py-6">
       <h1 className="text-2xl font-semibold">Archive destinations</h1>
-      <p className="text-slate-600">Every capture is delivered to each enabled destination over DICOMweb STOW-RS (the app POSTs to <code>&lt;base URL&gt;/studies</code>).</p>
+      <p className="text-slate-600">Every capture is delivered to each enabled destination: over DICOMweb STOW-RS (the app POSTs to <code>&lt;base URL&gt;/studies</code>) or DIMSE C-STORE (<code>dicom://CALLED_AE@host:port</code>, each file in its own transfer syntax).</p>
       <table className="w-full overflow-hidden rounded-xl bg-white text-left text-sm ring-1 ring-slate-200">
         <thead className="bg-slate-100"><tr><th className="p-3">Name</th><th className="p-3">Address (STOW-RS or C-STORE)</th><th className="p-3">Queue</th><th className="p-3">State</th></tr></thead>
         <tbody>
@@ -22,11 +23,12 @@ export default async function DestinationsPage() {
               <td className="p-3 font-medium">{d.name}</td>
               <td className="p-3 font-mono text-xs">{d.url}</td>
               <td className="p-3">{d.queued} waiting · {d.stored} stored · {d.failed} failed</td>
-              <td className="p-3">
+              <td className="space-y-2 p-3">
                 <form action={toggleDestination}>
                   <input type="hidden" name="id" value={d.id} />
                   <button type="submit" className="min-h-11 rounded-lg border border-slate-300 px-3">{d.enabled ? "Enabled – disable" : "Disabled – enable"}</button>
                 </form>
+                <TestDestinationButton id={d.id} name={d.name} />
               </td>
             </tr>
           ))}
