@@ -14,6 +14,8 @@ export type TAuditAction =
   | "delivery.stored"
   | "delivery.failed"
   | "instance.restamped"
+  | "delivery.resend"
+  | "delivery.cancel"
   | "facility.save"
   | "hl7.received"
   | "hl7.view"

@@ -284,6 +284,16 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await page.reload();
     expect(await page.getByRole("form", { name: "Facility E2EFAC" }).getByLabel("MRN authority (PID-3.4)").inputValue()).toBe("E2EMRN");
     await page.screenshot({ path: path.join(SHOTS, "admin-facilities.png"), fullPage: true });
+    // Destinations: test the connection, then the operations view of one destination.
+    await page.goto(`${app.baseUrl}/admin/destinations`);
+    const firstDestination = page.getByRole("row").nth(1);
+    await firstDestination.getByRole("button", { name: /Test connection/ }).click();
+    await firstDestination.getByRole("status").filter({ hasText: "Reachable" }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "admin-destinations.png"), fullPage: true });
+    await firstDestination.getByRole("link").click();
+    await page.getByRole("heading", { name: "Recent failures and retries" }).waitFor();
+    expect(await page.getByLabel("Queue").textContent()).toMatch(/Stored\s*[1-9]/);
+    await page.screenshot({ path: path.join(SHOTS, "admin-destination-operations.png"), fullPage: true });
     await context.close();
   });
 });

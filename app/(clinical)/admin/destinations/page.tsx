@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { getPageUser } from "@/lib/auth/get-page-user";
 import { findDestinations } from "@/lib/forwarding/find-destinations";
 import { getDb } from "@/lib/db";
@@ -20,7 +21,7 @@ export default async function DestinationsPage() {
         <tbody>
           {destinations.map((d) => (
             <tr key={d.id} className="border-t border-slate-100">
-              <td className="p-3 font-medium">{d.name}</td>
+              <td className="p-3 font-medium"><Link href={`/admin/destinations/${d.id}`} className="text-brand-700 underline">{d.name}</Link></td>
               <td className="p-3 font-mono text-xs">{d.url}</td>
               <td className="p-3">{d.queued} waiting · {d.stored} stored · {d.failed} failed</td>
               <td className="space-y-2 p-3">
