@@ -1,10 +1,11 @@
 /**
- * Pieces every dataset builder writes the same way (photo, ultrasound, video): value fitting, Person Name,
- * Code Sequence items, and the Patient module from ADT data.
+ * Pieces every dataset builder writes the same way (photo, ultrasound, video): File Meta Information, value fitting,
+ * Person Name, Code Sequence items, and the Patient module from ADT data.
  */
 import type { TNaturalDataset } from "dcmjs";
 import { toPersonName } from "@/lib/dicom/format-dicom-values";
 import type { TCodedConcept, TPhotoContext } from "@/lib/dicom/photo-context";
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "@/lib/dicom/uids";
 
 /**
  * Refuses identifiers that dcmjs would otherwise silently truncate (PS3.5 Table 6.2-1 lengths).
@@ -39,4 +40,19 @@ export const patientModule = (p: TPhotoContext["patient"]): TNaturalDataset => (
     : {}),
   PatientBirthDate: /^\d{8}$/.test(p.birthDate) ? p.birthDate : "",
   PatientSex: ["M", "F", "O"].includes(p.sex) ? p.sex : "",
+});
+
+/**
+ * File Meta Information (PS3.10 §7.1) of an object we write; the group length is added by the writer.
+ * @param sopClassUid - Media Storage SOP Class UID
+ * @param sopInstanceUid - Media Storage SOP Instance UID
+ * @param transferSyntaxUid - the transfer syntax of the dataset
+ */
+export const fileMetaInformation = (sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string): TNaturalDataset => ({
+  FileMetaInformationVersion: new Uint8Array([0x00, 0x01]).buffer,
+  MediaStorageSOPClassUID: sopClassUid,
+  MediaStorageSOPInstanceUID: sopInstanceUid,
+  TransferSyntaxUID: transferSyntaxUid,
+  ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+  ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
 });

@@ -11,13 +11,12 @@ import { resolveContentDateTime } from "@/lib/dicom/resolve-content-date-time";
 import type { TPhotoMediaType } from "@/lib/dicom/sniff-media-type";
 import {
   EXPLICIT_VR_LITTLE_ENDIAN,
-  IMPLEMENTATION_CLASS_UID,
-  IMPLEMENTATION_VERSION_NAME,
   JPEG_BASELINE_TRANSFER_SYNTAX,
   requireUid,
 } from "@/lib/dicom/uids";
 import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
 import { writeNativeFile } from "@/lib/dicom/write-native";
+import { fileMetaInformation } from "@/lib/dicom/dataset-modules";
 
 export type { TPhotoContext } from "@/lib/dicom/photo-context";
 
@@ -81,15 +80,7 @@ export const wrapPhoto = async (args: {
   };
   const sopClassUid = SOP_CLASS_BY_MODALITY[context.series.modality];
   const transferSyntaxUid = photo.encoding === "jpeg" ? JPEG_BASELINE_TRANSFER_SYNTAX : EXPLICIT_VR_LITTLE_ENDIAN;
-  // File Meta Information (PS3.10 §7.1).
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0x00, 0x01]).buffer,
-    MediaStorageSOPClassUID: sopClassUid,
-    MediaStorageSOPInstanceUID: context.instance.sopInstanceUid,
-    TransferSyntaxUID: transferSyntaxUid,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-  };
+  const meta = fileMetaInformation(sopClassUid, context.instance.sopInstanceUid, transferSyntaxUid);
   const { size, sha256 } =
     photo.encoding === "jpeg"
       ? await writeEncapsulatedFile({

@@ -12,12 +12,11 @@ import { buildUsDataset, US_IMAGE_STORAGE, type TUltrasoundContext } from "@/lib
 import { normalizePhoto } from "@/lib/dicom/normalize-photo";
 import { PhotoInputError } from "@/lib/dicom/photo-errors";
 import {
-  IMPLEMENTATION_CLASS_UID,
-  IMPLEMENTATION_VERSION_NAME,
   JPEG_BASELINE_TRANSFER_SYNTAX,
   requireUid,
 } from "@/lib/dicom/uids";
 import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
+import { fileMetaInformation } from "@/lib/dicom/dataset-modules";
 
 export type { TUltrasoundContext, TUsRegion } from "@/lib/dicom/build-us-dataset";
 
@@ -94,15 +93,7 @@ export const wrapUltrasoundImage = async (args: {
     samplesPerPixel: photo.components,
     photometric: photo.photometric as "MONOCHROME2" | "YBR_FULL_422",
   };
-  // File Meta Information (PS3.10 §7.1).
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0x00, 0x01]).buffer,
-    MediaStorageSOPClassUID: US_IMAGE_STORAGE,
-    MediaStorageSOPInstanceUID: context.instance.sopInstanceUid,
-    TransferSyntaxUID: JPEG_BASELINE_TRANSFER_SYNTAX,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-  };
+  const meta = fileMetaInformation(US_IMAGE_STORAGE, context.instance.sopInstanceUid, JPEG_BASELINE_TRANSFER_SYNTAX);
   const { size, sha256 } = await writeEncapsulatedFile({
     outPath: args.outPath,
     meta,

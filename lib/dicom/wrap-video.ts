@@ -12,12 +12,11 @@ import type { TPhotoContext } from "@/lib/dicom/photo-context";
 import { chooseTransferSyntax, planVideo, prepareVideo, type TX264Options } from "@/lib/dicom/prepare-video";
 import { probeVideo } from "@/lib/dicom/probe-video";
 import {
-  IMPLEMENTATION_CLASS_UID,
-  IMPLEMENTATION_VERSION_NAME,
   requireUid,
 } from "@/lib/dicom/uids";
 import { VideoContextError, VideoInputError, VideoToolError } from "@/lib/dicom/video-errors";
 import { writeEncapsulatedFile } from "@/lib/dicom/write-encapsulated";
+import { fileMetaInformation } from "@/lib/dicom/dataset-modules";
 
 export type { TVideoIod } from "@/lib/dicom/build-video-dataset";
 
@@ -133,15 +132,7 @@ export const wrapVideo = async (args: {
       encapsulatedBytes: mp4Bytes,
       audioChannels: out.audio?.channels ?? 0,
     } as const;
-    // File Meta Information (PS3.10 §7.1).
-    const meta = {
-      FileMetaInformationVersion: new Uint8Array([0x00, 0x01]).buffer,
-      MediaStorageSOPClassUID: sopClassUid,
-      MediaStorageSOPInstanceUID: context.instance.sopInstanceUid,
-      TransferSyntaxUID: transferSyntaxUid,
-      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-      ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-    };
+    const meta = fileMetaInformation(sopClassUid, context.instance.sopInstanceUid, transferSyntaxUid);
     const { size, sha256 } = await writeEncapsulatedFile({
       outPath: args.outPath,
       meta,

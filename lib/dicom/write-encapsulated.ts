@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import dcmjs, { type TNaturalDataset } from "dcmjs";
-import { publishFile, writeAll } from "@/lib/dicom/write-file-parts";
+import { publishFile, writeAll, writeHashedFile } from "@/lib/dicom/write-file-parts";
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
 
@@ -124,27 +124,5 @@ export const writeEncapsulatedFile = async (args: {
     ...fragment,
     Buffer.concat([Buffer.alloc(padded - fragmentLength), itemHeader(0xe0dd, 0)]),
   ];
-  const tmpPath = `${args.outPath}.tmp`;
-  // O_DSYNC: each write returns once its data and the metadata needed to read it back are on stable storage, like
-  // write + fdatasync (POSIX open(2)).
-  const fh = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC, 0o644);
-  const hash = createHash("sha256");
-  let size = 0;
-  try {
-    // The O_DSYNC write runs on libuv's thread pool while this thread hashes the same (read-only) buffers; a
-    // write-then-fsync chain would only issue the fsync after hashing, when this thread is free again.
-    const durable = writeAll(fh, buffers);
-    for (const b of buffers) {
-      hash.update(b);
-      size += b.length;
-    }
-    await durable;
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmpPath).catch(() => undefined);
-    throw err;
-  }
-  await fh.close();
-  await publishFile(tmpPath, args.outPath);
-  return { size, sha256: hash.digest("hex") };
+  return writeHashedFile(args.outPath, buffers);
 };

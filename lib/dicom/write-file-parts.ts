@@ -1,9 +1,11 @@
 /**
- * The two steps every DICOM file writer here shares: write a list of buffers completely (writev may write less than
- * asked), and publish a finished temporary file atomically (rename over the final path, then fsync the directory so
- * the rename itself survives a crash).
+ * What every DICOM file writer here shares: write a list of buffers completely (writev may write less than asked),
+ * publish a finished temporary file atomically (rename over the final path, then fsync the directory so the rename
+ * itself survives a crash), and both at once for a file held in memory, hashed while it is written.
  */
-import { open, rename, type FileHandle } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { constants } from "node:fs";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -42,4 +44,35 @@ const fsyncDirectory = async (dir: string): Promise<void> => {
 export const publishFile = async (tmpPath: string, outPath: string): Promise<void> => {
   await rename(tmpPath, outPath);
   await fsyncDirectory(path.dirname(outPath));
+};
+
+/**
+ * Write `buffers` to `outPath` durably and atomically, with their SHA-256: a `.tmp` sibling opened with O_DSYNC
+ * (each write returns once its data are on stable storage, like write + fdatasync, POSIX open(2)); the write runs on
+ * libuv's thread pool while this thread hashes the same (read-only) buffers; then publishFile.
+ * @param outPath - final path
+ * @param buffers - the file's bytes, in order
+ * @returns size and hex SHA-256
+ */
+export const writeHashedFile = async (outPath: string, buffers: Buffer[]): Promise<{ size: number; sha256: string }> => {
+  const tmpPath = `${outPath}.tmp`;
+  const fh = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC, 0o644);
+  const hash = createHash("sha256");
+  let size = 0;
+  try {
+    const durable = writeAll(fh, buffers);
+    for (const b of buffers) {
+      hash.update(b);
+      size += b.length;
+    }
+    await durable;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  await publishFile(tmpPath, outPath);
+
+  return { size, sha256: hash.digest("hex") };
 };

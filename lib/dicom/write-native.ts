@@ -8,11 +8,8 @@
  * after every other tag we write, so it is last. Durability and hashing as in write-encapsulated.ts: `outPath.tmp`
  * opened with O_DSYNC, renamed over `outPath`, directory fsync'ed; SHA-256 over the buffers being written.
  */
-import { createHash } from "node:crypto";
-import { constants } from "node:fs";
-import { open, unlink } from "node:fs/promises";
 import dcmjs, { type TNaturalDataset } from "dcmjs";
-import { publishFile, writeAll } from "@/lib/dicom/write-file-parts";
+import { writeHashedFile } from "@/lib/dicom/write-file-parts";
 
 const { DicomDict, DicomMetaDictionary } = dcmjs.data;
 
@@ -57,23 +54,5 @@ export const writeNativeFile = async (args: {
     args.pixels,
     Buffer.alloc(padded - args.pixels.length),
   ];
-  const tmpPath = `${args.outPath}.tmp`;
-  const fh = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC, 0o644);
-  const hash = createHash("sha256");
-  let size = 0;
-  try {
-    const durable = writeAll(fh, buffers);
-    for (const b of buffers) {
-      hash.update(b);
-      size += b.length;
-    }
-    await durable;
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmpPath).catch(() => undefined);
-    throw err;
-  }
-  await fh.close();
-  await publishFile(tmpPath, args.outPath);
-  return { size, sha256: hash.digest("hex") };
+  return writeHashedFile(args.outPath, buffers);
 };
