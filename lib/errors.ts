@@ -12,6 +12,8 @@ export const APP_ERROR_STATUS = {
   too_large: 413,
   unprocessable: 422,
   conflict: 409,
+  /** A tool the server needs for this upload is missing (e.g. ffmpeg): the server's problem, retry later. */
+  unavailable: 503,
 } as const;
 
 export type TAppErrorCode = keyof typeof APP_ERROR_STATUS;

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { prepare } from "./prepare.mjs";
+import { ensureSystemPackages, RUNTIME_PACKAGES } from "./system-packages.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(ROOT, "node_modules/.bin", name);
@@ -31,6 +32,13 @@ const ensureBuilt = () => {
 
 const main = async () => {
   await prepare();
+  // Video (ffmpeg) and HEIC (heif-convert) need Debian tools: installed here when we may (root); otherwise the app
+  // still starts and such uploads are refused with a message naming the missing tool.
+  try {
+    ensureSystemPackages(RUNTIME_PACKAGES);
+  } catch (error) {
+    console.warn(`[start] ${error.message}\n[start] video and HEIC uploads will be refused until then`);
+  }
   const seed = spawnSync(bin("tsx"), ["scripts/cli.ts", "seed"], { cwd: ROOT, stdio: "inherit" });
   if (seed.status !== 0) throw new Error("seeding demo data failed");
   ensureBuilt();

@@ -20,10 +20,15 @@ export const SYSTEM_PACKAGES = {
   "libheif-examples": () => has("heif-convert") && has("heif-enc"),
 };
 
-export const missingPackages = () => Object.entries(SYSTEM_PACKAGES).filter(([, ok]) => !ok()).map(([name]) => name);
+/** What the running app itself needs (video → ffmpeg/ffprobe, HEIC → heif-convert); the rest is for the tests. */
+export const RUNTIME_PACKAGES = ["ffmpeg", "libheif-examples"];
 
-export const ensureSystemPackages = () => {
-  let missing = missingPackages();
+export const missingPackages = (names = Object.keys(SYSTEM_PACKAGES)) =>
+  names.filter((name) => !SYSTEM_PACKAGES[name]());
+
+/** Install the missing packages of `names` (default: all) as root with apt-get; throw naming them otherwise. */
+export const ensureSystemPackages = (names = Object.keys(SYSTEM_PACKAGES)) => {
+  let missing = missingPackages(names);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (!isRoot || !has("apt-get")) {
@@ -41,6 +46,6 @@ export const ensureSystemPackages = () => {
     ["install", "-y", "-qq", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=600", ...missing],
     { stdio: "inherit", env },
   );
-  missing = missingPackages();
+  missing = missingPackages(names);
   if (install.status !== 0 || missing.length > 0) throw new Error(`could not install: ${missing.join(" ")}`);
 };

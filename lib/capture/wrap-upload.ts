@@ -17,7 +17,7 @@ import { DicomImportError } from "../dicom/dicom-import-errors";
 import { fingerprintIdentity } from "../dicom/fingerprint-identity";
 import type { TPhotoContext } from "../dicom/photo-context";
 import { PhotoInputError } from "../dicom/photo-errors";
-import { VideoContextError, VideoInputError } from "../dicom/video-errors";
+import { VideoContextError, VideoInputError, VideoToolError } from "../dicom/video-errors";
 import { wrapVideo } from "../dicom/wrap-video";
 import { reidentifyDicom } from "../dicom/reidentify-dicom";
 import { wrapPhoto } from "../dicom/wrap-photo";
@@ -159,6 +159,9 @@ export const wrapUpload = async (
     return ours(result, modality);
   } catch (error) {
     fs.rmSync(`${options.outPath}.tmp`, { force: true });
+    if (error instanceof VideoToolError && error.code === "missing") {
+      throw new AppError("unavailable", `${options.label}: the server cannot convert video yet (${error.message})`);
+    }
     if (error instanceof VideoContextError) {
       throw new AppError("bad_request", `${options.label}: choose a body site — a video needs one (${error.message})`);
     }
