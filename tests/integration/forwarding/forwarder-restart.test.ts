@@ -71,10 +71,20 @@ describe("forwarder process killed mid-queue", () => {
     const first = spawnForwarder(t);
     children.push(first);
     await waitFor("a job in flight after a few stored", async () => (await count("stored")) >= 3 && (await count("sending")) >= 1, 60_000);
+    // Freeze the forwarder and look: the state seen is the state it dies in. A send can finish between the check
+    // above and the kill, so freeze again a moment later until a job is caught in flight (a fast archive).
+    let inFlight: { id: string }[] = [];
+    for (let attempt = 0; attempt < 200 && inFlight.length === 0; attempt += 1) {
+      signalGroup(first, "SIGSTOP");
+      inFlight = await t.db.deliveryJob.findMany({ where: { status: "sending" }, select: { id: true } });
+      if (inFlight.length === 0) {
+        signalGroup(first, "SIGCONT");
+        await new Promise((r) => setTimeout(r, 5 + (attempt % 7)));
+      }
+    }
+    const storedAtKill = await count("stored");
     signalGroup(first, "SIGKILL");
     await first.exit;
-    const inFlight = await t.db.deliveryJob.findMany({ where: { status: "sending" } });
-    const storedAtKill = await count("stored");
     expect(inFlight.length).toBeGreaterThanOrEqual(1);
     expect(storedAtKill).toBeLessThan(COUNT);
 
