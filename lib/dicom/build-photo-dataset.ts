@@ -12,7 +12,7 @@ import {
 } from "@/lib/dicom/format-dicom-values";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
 import { VL_ENDOSCOPIC_IMAGE_STORAGE, VL_PHOTOGRAPHIC_IMAGE_STORAGE } from "@/lib/dicom/uids";
-import { codeItem, fit, patientModule, pn } from "@/lib/dicom/dataset-modules";
+import { codeItem, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
 
 /** Image Pixel facts derived from the pixels that will be stored, and their colour profile. */
 export type TPixelFacts = {
@@ -70,7 +70,7 @@ export const buildPhotoDataset = (
   jpegLength: number | null,
   contentDateTime: Date = context.instance.contentDateTime,
 ): TNaturalDataset => {
-  const { encounter, study, series, instance } = context;
+  const { encounter, series, instance } = context;
   const now = new Date();
   return {
     // SOP Common (C.12.1): UTF-8 because names come from ADT in any script.
@@ -82,17 +82,7 @@ export const buildPhotoDataset = (
     TimezoneOffsetFromUTC: toTimezoneOffset(contentDateTime),
     ...patientModule(context.patient),
     // General Study (C.7.2.1): no order, so Accession Number is present and empty (Type 2) and no issuer sequence.
-    StudyInstanceUID: study.studyInstanceUid,
-    StudyDate: toDicomDate(study.studyDateTime),
-    StudyTime: toDicomTime(study.studyDateTime),
-    ReferringPhysicianName: pn(encounter.referringPhysician),
-    StudyID: fit("Study ID", study.studyId ?? "", 16),
-    AccessionNumber: "",
-    StudyDescription: study.description,
-    ProcedureCodeSequence: [codeItem(study.procedureCode)],
-    // Patient Study (C.7.2.2): the encounter; Issuer of Admission ID Sequence allows a single item.
-    AdmissionID: fit("Admission ID (visit number)", encounter.visitNumber, 64),
-    IssuerOfAdmissionIDSequence: [{ LocalNamespaceEntityID: encounter.visitIssuer }],
+    ...studyModules(context),
     // General Series (C.7.3.1).
     Modality: series.modality,
     SeriesInstanceUID: series.seriesInstanceUid,

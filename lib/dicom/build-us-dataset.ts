@@ -14,7 +14,7 @@ import {
   toTimezoneOffset,
 } from "@/lib/dicom/format-dicom-values";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
-import { codeItem, fit, patientModule, pn } from "@/lib/dicom/dataset-modules";
+import { codeItem, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
 
 /** Ultrasound Image Storage (PS3.4 Annex B; IOD PS3.3 A.6). */
 export const US_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.6.1";
@@ -92,7 +92,7 @@ export const buildUsDataset = (
   pixels: TUsPixelFacts,
   jpegLength: number,
 ): TNaturalDataset => {
-  const { encounter, study, series, instance, ultrasound } = context;
+  const { encounter, series, instance, ultrasound } = context;
   const now = new Date();
   const ratio = (pixels.rows * pixels.columns * pixels.samplesPerPixel) / Math.max(jpegLength, 1);
   const side = instance.imageLaterality;
@@ -107,17 +107,7 @@ export const buildUsDataset = (
     TimezoneOffsetFromUTC: toTimezoneOffset(instance.contentDateTime),
     ...patientModule(context.patient),
     // General Study (C.7.2.1): encounter-based, Accession Number present and empty.
-    StudyInstanceUID: study.studyInstanceUid,
-    StudyDate: toDicomDate(study.studyDateTime),
-    StudyTime: toDicomTime(study.studyDateTime),
-    ReferringPhysicianName: pn(encounter.referringPhysician),
-    StudyID: fit("Study ID", study.studyId ?? "", 16),
-    AccessionNumber: "",
-    StudyDescription: study.description,
-    ProcedureCodeSequence: [codeItem(study.procedureCode)],
-    // Patient Study (C.7.2.2).
-    AdmissionID: fit("Admission ID (visit number)", encounter.visitNumber, 64),
-    IssuerOfAdmissionIDSequence: [{ LocalNamespaceEntityID: encounter.visitIssuer }],
+    ...studyModules(context),
     // General Series (C.7.3.1): the US IOD has no Image Laterality, so laterality goes in Laterality (2C): R or L for
     // a paired part, empty when unknown.
     Modality: "US",

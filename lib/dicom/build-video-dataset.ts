@@ -23,7 +23,7 @@ import {
   VIDEO_PHOTOGRAPHIC_IMAGE_STORAGE,
 } from "@/lib/dicom/uids";
 import { VideoContextError } from "@/lib/dicom/video-errors";
-import { codeItem, fit, patientModule, pn } from "@/lib/dicom/dataset-modules";
+import { codeItem, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
 
 /** The IODs a video can be stored as. */
 export type TVideoIod = "video-photographic" | "video-endoscopic" | "us-multiframe";
@@ -64,7 +64,7 @@ const ds = (n: number, decimals: number): string => String(Number(n.toFixed(deci
 
 /** SOP Common, Patient, General Study, Patient Study, General Series, General Equipment (as for photos). */
 const identityModules = (context: TPhotoContext): TNaturalDataset => {
-  const { patient: p, encounter, study, series, instance } = context;
+  const { patient: p, encounter, series, instance } = context;
   const now = new Date();
   return {
     SpecificCharacterSet: "ISO_IR 192",
@@ -74,16 +74,7 @@ const identityModules = (context: TPhotoContext): TNaturalDataset => {
     TimezoneOffsetFromUTC: toTimezoneOffset(instance.contentDateTime),
     ...patientModule(p),
     // No order: Accession Number present and empty (Type 2), no Issuer of Accession Number Sequence.
-    StudyInstanceUID: study.studyInstanceUid,
-    StudyDate: toDicomDate(study.studyDateTime),
-    StudyTime: toDicomTime(study.studyDateTime),
-    ReferringPhysicianName: pn(encounter.referringPhysician),
-    StudyID: fit("Study ID", study.studyId ?? "", 16),
-    AccessionNumber: "",
-    StudyDescription: study.description,
-    ProcedureCodeSequence: [codeItem(study.procedureCode)],
-    AdmissionID: fit("Admission ID (visit number)", encounter.visitNumber, 64),
-    IssuerOfAdmissionIDSequence: [{ LocalNamespaceEntityID: encounter.visitIssuer }],
+    ...studyModules(context),
     SeriesInstanceUID: series.seriesInstanceUid,
     SeriesNumber: series.seriesNumber,
     ...(series.description ? { SeriesDescription: series.description } : {}),

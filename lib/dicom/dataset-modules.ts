@@ -3,7 +3,7 @@
  * Person Name, Code Sequence items, and the Patient module from ADT data.
  */
 import type { TNaturalDataset } from "dcmjs";
-import { toPersonName } from "@/lib/dicom/format-dicom-values";
+import { toDicomDate, toDicomTime, toPersonName } from "@/lib/dicom/format-dicom-values";
 import type { TCodedConcept, TPhotoContext } from "@/lib/dicom/photo-context";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "@/lib/dicom/uids";
 
@@ -55,4 +55,22 @@ export const fileMetaInformation = (sopClassUid: string, sopInstanceUid: string,
   TransferSyntaxUID: transferSyntaxUid,
   ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
   ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+});
+
+/**
+ * General Study (C.7.2.1) and Patient Study (C.7.2.2) of an encounter-based capture: no order, so Accession Number
+ * is present and empty (Type 2) with no issuer sequence; the visit is the Admission ID (a single issuer item).
+ * @param context - study and encounter facts from the capture flow
+ */
+export const studyModules = ({ study, encounter }: Pick<TPhotoContext, "study" | "encounter">): TNaturalDataset => ({
+  StudyInstanceUID: study.studyInstanceUid,
+  StudyDate: toDicomDate(study.studyDateTime),
+  StudyTime: toDicomTime(study.studyDateTime),
+  ReferringPhysicianName: pn(encounter.referringPhysician),
+  StudyID: fit("Study ID", study.studyId ?? "", 16),
+  AccessionNumber: "",
+  StudyDescription: study.description,
+  ProcedureCodeSequence: [codeItem(study.procedureCode)],
+  AdmissionID: fit("Admission ID (visit number)", encounter.visitNumber, 64),
+  IssuerOfAdmissionIDSequence: [{ LocalNamespaceEntityID: encounter.visitIssuer }],
 });
