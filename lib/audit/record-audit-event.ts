@@ -20,7 +20,13 @@ export type TAuditAction =
   | "hl7.received"
   | "hl7.view"
   | "hl7.reprocess"
-  | "identity-change.resolve";
+  | "identity-change.resolve"
+  | "delivery.unrouted"
+  | "delivery.export"
+  | "delivery.redeliver"
+  | "routing-rule.save"
+  | "routing-rule.activate"
+  | "routing-rule.reorder";
 
 export type TAuditEvent = {
   action: TAuditAction;
