@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EMPTY_IDENTITY, matchesConditions, resolveRoutes, type TRouteInput, type TRoutingRuleEntry, type TRoutingTable } from "@/lib/forwarding/resolve-routes";
 
 const NO_CONDITIONS = { facilityCode: "", departmentCode: "", catalogItemId: "", modality: "", sopClassUid: "" };
-const rule = (id: string, over: Partial<TRoutingRuleEntry> & { conditions?: Partial<TRoutingRuleEntry["conditions"]> }): TRoutingRuleEntry => ({
+const rule = (id: string, over: Partial<Omit<TRoutingRuleEntry, "conditions">> & { conditions?: Partial<TRoutingRuleEntry["conditions"]> }): TRoutingRuleEntry => ({
   ruleId: id,
   ruleName: id,
   sortOrder: 0,
