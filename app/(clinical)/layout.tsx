@@ -16,6 +16,7 @@ export default async function ClinicalLayout({ children }: { children: React.Rea
           {user.role === "admin" ? (
             <>
               <Link href="/admin/destinations" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Destinations</Link>
+              <Link href="/admin/routing" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Routing</Link>
               <Link href="/admin/facilities" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Facilities</Link>
               <Link href="/admin/locations" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">Locations</Link>
               <Link href="/admin/hl7" className="rounded-lg px-3 py-2 text-sm font-medium hover:bg-white/10">HL7 log</Link>
