@@ -78,11 +78,10 @@ export const enqueueDeliveries = async (tx: TTx, instanceIds: string[]): Promise
   if (ids.length === 0) {
     return 0;
   }
-  const [table, inputs, existing] = await Promise.all([
-    loadRoutingTable(tx),
-    loadRouteInputs(tx, ids),
-    tx.deliveryJob.findMany({ where: { instanceId: { in: ids } }, select: { instanceId: true, destinationId: true } }),
-  ]);
+  // Sequential: one interactive transaction runs one statement at a time anyway.
+  const table = await loadRoutingTable(tx);
+  const inputs = await loadRouteInputs(tx, ids);
+  const existing = await tx.deliveryJob.findMany({ where: { instanceId: { in: ids } }, select: { instanceId: true, destinationId: true } });
   const have = new Set(existing.map((j) => `${j.instanceId} ${j.destinationId}`));
   const hasJob = new Set(existing.map((j) => j.instanceId));
   // One timestamp for the batch, written explicitly: the job is due at once and createdAt starts the retry horizon.

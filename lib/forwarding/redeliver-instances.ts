@@ -47,10 +47,8 @@ export const redeliverInstances = async (
   for await (const ids of scopeInstanceIdPages(db, args.scope)) {
     // One transaction per page: a page is queued whole or not at all; a repeated run skips what is there.
     const page = await db.$transaction(async (tx) => {
-      const [instances, jobs] = await Promise.all([
-        tx.instance.findMany({ where: { id: { in: ids } }, select: { id: true, purgedAt: true } }),
-        tx.deliveryJob.findMany({ where: { instanceId: { in: ids }, destinationId: destination.id }, select: { instanceId: true } }),
-      ]);
+      const instances = await tx.instance.findMany({ where: { id: { in: ids } }, select: { id: true, purgedAt: true } });
+      const jobs = await tx.deliveryJob.findMany({ where: { instanceId: { in: ids }, destinationId: destination.id }, select: { instanceId: true } });
       const has = new Set(jobs.map((j) => j.instanceId));
       const c = { total: instances.length, queued: 0, alreadyQueued: 0, purged: 0 };
       const now = new Date();

@@ -146,26 +146,27 @@ export const resolveRoutes = (table: TRoutingTable, input: TRouteInput): TRouteR
  * @returns the routing table resolveRoutes evaluates
  */
 export const loadRoutingTable = async (db: TDb | TTx): Promise<TRoutingTable> => {
-  const [rules, destinations] = await Promise.all([
-    db.routingRule.findMany({
-      where: { active: true },
-      orderBy: [{ sortOrder: "asc" }, { name: "asc" }],
-      select: {
-        id: true,
-        name: true,
-        sortOrder: true,
-        currentVersion: true,
-        versions: {
-          select: {
-            id: true, version: true, facilityCode: true, departmentCode: true, catalogItemId: true, modality: true,
-            sopClassUid: true, issuerOfPatientId: true, institutionName: true, institutionDepartmentName: true,
-            sourceSystemCode: true, targets: { select: { destinationId: true } },
-          },
+  const rules = await db.routingRule.findMany({
+    where: { active: true },
+    orderBy: [{ sortOrder: "asc" }, { name: "asc" }],
+    select: {
+      id: true,
+      name: true,
+      sortOrder: true,
+      currentVersion: true,
+      // currentVersion is always the highest version (save-routing-rule.ts): the newest version is the current one.
+      versions: {
+        orderBy: { version: "desc" },
+        take: 1,
+        select: {
+          id: true, version: true, facilityCode: true, departmentCode: true, catalogItemId: true, modality: true,
+          sopClassUid: true, issuerOfPatientId: true, institutionName: true, institutionDepartmentName: true,
+          sourceSystemCode: true, targets: { select: { destinationId: true } },
         },
       },
-    }),
-    db.destination.findMany({ where: { enabled: true }, select: { id: true }, orderBy: { name: "asc" } }),
-  ]);
+    },
+  });
+  const destinations = await db.destination.findMany({ where: { enabled: true }, select: { id: true }, orderBy: { name: "asc" } });
   const entries: TRoutingRuleEntry[] = [];
   for (const rule of rules) {
     const v = rule.versions.find((x) => x.version === rule.currentVersion);
