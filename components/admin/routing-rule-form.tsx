@@ -39,7 +39,7 @@ export function RoutingRuleForm({ options, values = {} }: { options: TRoutingOpt
       {values.id ? <input type="hidden" name="id" value={values.id} /> : null}
       {values.version ? <input type="hidden" name="expectedVersion" value={values.version} /> : null}
       <label className="block" htmlFor="rule-name">
-        <span className="mb-1 block text-sm font-medium">Name</span>
+        <span className="mb-1 block text-sm font-medium">Rule name</span>
         <input id="rule-name" name="name" required maxLength={100} defaultValue={values.name ?? ""} className={FIELD_CLASS} />
       </label>
       <fieldset className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">

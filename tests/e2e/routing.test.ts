@@ -52,7 +52,7 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     expect(await page.getByTestId("routing-rules").textContent()).toMatch(/No rules/);
 
     const form = page.getByRole("form", { name: "New rule" });
-    await form.getByLabel("Name").fill("GENHOSP dermatology");
+    await form.getByLabel("Rule name").fill("GENHOSP dermatology");
     await page.locator("#rule-facility").selectOption("GENHOSP");
     await page.locator("#rule-department").selectOption("DERM");
     await page.locator("#rule-modality").selectOption("XC");
