@@ -15,17 +15,18 @@ const identityText = (i: { issuerOfPatientId: string; institutionName: string; i
 
 /** "Where would this capture go, and with which identity?" – for chosen attributes or an existing study. */
 export function RoutingPreviewForm({ options }: { options: TRoutingOptions }) {
-  const [state, action, pending] = useActionState<TPreviewState, FormData>(previewAction, { message: "", answers: [] });
+  const [state, action, pending] = useActionState<TPreviewState, FormData>(previewAction, { message: "", answers: [], values: {} });
 
   return (
     <section aria-labelledby="preview-title" className="space-y-3 rounded-xl bg-white p-4 ring-1 ring-slate-200">
       <h2 id="preview-title" className="text-lg font-semibold">Preview: where would this capture go?</h2>
-      <form action={action} className="space-y-3">
+      {/* Keyed on the question: the choices stay visible next to the answer (React resets a form after its action). */}
+      <form key={JSON.stringify(state.values)} action={action} className="space-y-3">
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
-          <RoutingConditionFields options={options} idPrefix="preview" anyLabel="(none)" />
+          <RoutingConditionFields options={options} values={state.values} idPrefix="preview" anyLabel="(none)" />
           <label className="block" htmlFor="preview-study">
             <span className="mb-1 block text-sm font-medium">…or an existing Study Instance UID</span>
-            <input id="preview-study" name="studyInstanceUid" className={FIELD_CLASS} inputMode="numeric" />
+            <input id="preview-study" name="studyInstanceUid" defaultValue={state.values.studyInstanceUid ?? ""} className={FIELD_CLASS} inputMode="numeric" />
           </label>
         </div>
         <button type="submit" disabled={pending} className="h-11 rounded-lg bg-brand-600 px-5 font-semibold text-white disabled:opacity-60">Preview</button>

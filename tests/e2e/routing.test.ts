@@ -4,8 +4,11 @@
  * destination and identity; the divestiture page offers the export and re-delivery. The app runs as `npm start`
  * runs it.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import sharp from "sharp";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
@@ -15,6 +18,24 @@ import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 const PASSWORD = "e2e-demo-password";
 const SHOTS = path.resolve("test-output/screens");
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+const now = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
+/** An A04 for a dermatology outpatient at GENHOSP, sent with Debian's mllp_send. */
+const sendAdt = (port: number): void => {
+  const message = [
+    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${now()}||ADT^A04^ADT_A01|RT-E2E-1|P|2.5.1`,
+    `EVN|A04|${now()}`,
+    "PID|1||RTE2E01^^^GENHOSP^MR||Bucket^Rita||19750505|F",
+    "PV1|1|O|DERM^1^A^GENHOSP||||||||||||||||RTE2E-V1^^^GENHOSP^VN",
+  ].join("\r\n") + "\r\n";
+  const file = path.join(os.tmpdir(), `routing-e2e-${process.pid}.hl7`);
+  fs.writeFileSync(file, message);
+  try {
+    expect(execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" })).toMatch(/MSA\|AA/);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+};
 
 describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
   let database: TTestDatabase;
@@ -28,6 +49,18 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     orthanc = await startOrthanc();
     app = await startApp({ dataDir: database.dataDir, databaseUrl: database.url, demoPassword: PASSWORD });
     app.cli("destination:add", "--name", "bucket-vna", "--stow-url", orthanc.stowUrl);
+    // A capture made before any rule exists (goes to every enabled destination), to re-deliver from the UI later.
+    sendAdt(app.mllpPort);
+    const auth = { authorization: `Bearer ${app.cli("token:create", "--user", "derm@example.org")}` };
+    const [encounter] = (await (await fetch(`${app.baseUrl}/api/v1/encounters?q=RTE2E01`, { headers: auth })).json()) as { id: string }[];
+    const [procedure] = (await (await fetch(`${app.baseUrl}/api/v1/procedures`, { headers: auth })).json()) as { id: string }[];
+    const form = new FormData();
+    form.set("encounterId", encounter!.id);
+    form.set("procedureId", procedure!.id);
+    const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 180, g: 120, b: 100 } } }).jpeg().toBuffer();
+    form.append("file", new Blob([new Uint8Array(jpeg)], { type: "image/jpeg" }), "lesion.jpg");
+    expect((await fetch(`${app.baseUrl}/api/v1/captures`, { method: "POST", headers: auth, body: form })).status).toBe(201);
+    app.cli("destination:add", "--name", "new-owner-vna", "--stow-url", orthanc.stowUrl);
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 240_000);
@@ -94,18 +127,28 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     expect(await page.getByRole("row", { name: /^v1 / }).textContent()).toMatch(/Institution General Hospital ·/);
     await page.screenshot({ path: path.join(SHOTS, "admin-routing-rule.png"), fullPage: true });
 
-    // Divestiture page on a portrait tablet: count before re-delivering (nothing captured yet: 0).
+    // Divestiture page on a portrait tablet: count, confirm, re-deliver; a second time adds nothing.
     await page.setViewportSize({ width: 800, height: 1280 });
     await page.goto(`${app.baseUrl}/admin/routing/export`);
     await page.locator("#redeliver-scope").selectOption({ label: "Facility GENHOSP – General Hospital" });
+    await page.locator("#redeliver-destination").selectOption({ label: "new-owner-vna" });
+    await page.getByRole("button", { name: "Count" }).click();
+    const confirm = page.getByRole("alertdialog");
+    await confirm.getByText(/1 in scope/).waitFor();
+    expect(await page.locator("#redeliver-scope").inputValue()).toMatch(/^facility:/);
+    await page.screenshot({ path: path.join(SHOTS, "admin-routing-export.png"), fullPage: true });
+    await confirm.getByRole("button", { name: "Re-deliver 1 instance(s)" }).click();
+    await page.getByRole("status").filter({ hasText: "Queued 1;" }).waitFor();
+    // A second time adds nothing.
     await page.locator("#redeliver-destination").selectOption({ label: "bucket-vna" });
     await page.getByRole("button", { name: "Count" }).click();
-    await page.getByRole("alertdialog").getByText(/0 in scope/).waitFor();
+    await page.getByRole("alertdialog").getByText(/0 instance\(s\) will be queued \(1 in scope; 1 already/).waitFor();
     const csv = await page.request.get(`${app.baseUrl}/admin/routing/export/csv?facilityId=${await page.locator("#export-facility").inputValue()}`);
     expect(csv.status()).toBe(200);
     expect(csv.headers()["content-type"]).toMatch(/text\/csv/);
-    expect((await csv.text()).split("\r\n")[0]).toMatch(/^patient_id,issuer_of_patient_id,visit_number/);
-    await page.screenshot({ path: path.join(SHOTS, "admin-routing-export.png"), fullPage: true });
+    const csvLines = (await csv.text()).split("\r\n");
+    expect(csvLines[0]).toMatch(/^patient_id,issuer_of_patient_id,visit_number/);
+    expect(csvLines[1]).toMatch(/^RTE2E01,GENHOSP,RTE2E-V1,/);
     await context.close();
   });
 

@@ -64,12 +64,15 @@ export const moveRuleAction = async (form: FormData): Promise<void> => {
   revalidatePath("/admin/routing");
 };
 
-export type TPreviewState = { message: string; answers: TPreviewAnswer[] };
+export type TPreviewState = { message: string; answers: TPreviewAnswer[]; values: Record<string, string> };
 
 /** Where would this capture (or this study) go, with which identity? (admins only) */
 export const previewAction = async (_prev: TPreviewState, form: FormData): Promise<TPreviewState> => {
   const user = await requireUser(undefined, ["admin"]);
   const study = text(form, "studyInstanceUid").trim();
+  const values = Object.fromEntries(
+    ["facilityCode", "departmentCode", "catalogItemId", "modality", "sopClassUid", "studyInstanceUid"].map((k) => [k, text(form, k)]),
+  );
   try {
     const answers = study
       ? await previewRouting(getDb(), user, { studyInstanceUid: study })
@@ -81,9 +84,9 @@ export const previewAction = async (_prev: TPreviewState, form: FormData): Promi
           sopClassUid: text(form, "sopClassUid"),
         });
 
-    return { message: "", answers };
+    return { message: "", answers, values };
   } catch (error) {
-    return { message: error instanceof AppError ? error.message : "could not preview", answers: [] };
+    return { message: error instanceof AppError ? error.message : "could not preview", answers: [], values };
   }
 };
 

@@ -25,7 +25,7 @@ export default async function RoutingExportPage() {
       </p>
       <section aria-labelledby="export-title" className="space-y-3 rounded-xl bg-white p-4 ring-1 ring-slate-200">
         <h2 id="export-title" className="text-lg font-semibold">Export the list (CSV)</h2>
-        <div className="grid gap-3 sm:grid-cols-2">
+        <div className="grid gap-3 lg:grid-cols-2">
           <form method="get" action="/admin/routing/export/csv" className="flex items-end gap-2">
             <label className="block grow" htmlFor="export-facility">
               <span className="mb-1 block text-sm font-medium">Facility</span>
