@@ -180,6 +180,10 @@ describe("routing buckets", () => {
     expect(await t.db.auditEvent.count({ where: { action: "delivery.unrouted", subject: sop } })).toBe(1);
     const unrouted = await findUnroutedInstances(t.db, admin);
     expect(unrouted.rows.map((r) => r.sopInstanceUid)).toContain(sop);
+    // A destination added now does not swallow it: rules decide, and none covers it.
+    expect((await createDestination(t.db, { name: "late-vna", url: stow.stowUrl, enabled: false })).queued).toBe(0);
+    expect((await createDestination(t.db, { name: "late-vna", url: stow.stowUrl, enabled: true })).queued).toBe(0);
+    expect(await jobsOf(instanceIds)).toEqual([]);
 
     await setRoutingRuleActive(t.db, admin, xc.id, true);
     const routed = await routeUnroutedInstances(t.db, admin);
