@@ -17,6 +17,7 @@ import { findUnroutedInstances, routeUnroutedInstances } from "@/lib/forwarding/
 import { previewRouting } from "@/lib/forwarding/preview-routing";
 import { saveRoutingRule } from "@/lib/forwarding/save-routing-rule";
 import { setRoutingRuleActive } from "@/lib/forwarding/set-routing-rule-active";
+import { reorderRoutingRules } from "@/lib/forwarding/reorder-routing-rules";
 import { claimNextJobs } from "@/lib/forwarding/claim-next-jobs";
 import { seedDemo } from "@/lib/setup/seed-demo";
 import { startForwarder } from "@/lib/workers/forwarder";
@@ -212,6 +213,18 @@ describe("routing buckets", () => {
       saveRoutingRule(t.db, admin, { id: rule.id, expectedVersion: rule.currentVersion, name: rule.name, destinationIds: [dest.dimse!] }),
     ).rejects.toMatchObject({ code: "conflict" });
     expect(await t.db.auditEvent.count({ where: { action: "routing-rule.save" } })).toBeGreaterThanOrEqual(4);
+  });
+
+  it("two rules to one destination: the first in order wins; reordering changes which", async () => {
+    const first = await saveRoutingRule(t.db, admin, { name: "Derm first", departmentCode: "DERM", destinationIds: [dest.stow!], issuerOfPatientId: "FIRST" });
+    const ids = (await t.db.routingRule.findMany({ orderBy: { sortOrder: "asc" }, select: { id: true } })).map((r) => r.id);
+    // New rules go last; "GENHOSP derm to STOW" (earlier) also sends DERM captures to vna-stow and wins.
+    const stowJob = async () => (await jobsOf((await capture(dermItemId)).instanceIds)).find((j) => j.destinationId === dest.stow)!;
+    expect((await stowJob()).ruleVersionId).not.toBe(first.versionId);
+    await reorderRoutingRules(t.db, admin, [first.id, ...ids.filter((id) => id !== first.id)]);
+    expect((await stowJob()).ruleVersionId).toBe(first.versionId);
+    await setRoutingRuleActive(t.db, admin, first.id, false);
+    expect(await t.db.auditEvent.count({ where: { action: "routing-rule.reorder" } })).toBe(1);
   });
 
   it("the preview answers exactly what enqueueing does", async () => {
