@@ -25,7 +25,6 @@ export default async function RoutingRulePage({ params }: { params: Promise<{ id
       <p><Link href="/admin/routing" className="text-brand-700 underline">← Routing</Link></p>
       <h1 className="text-2xl font-semibold">{rule.name} <span className="text-base font-normal text-slate-600">({rule.active ? "active" : "inactive"}, version {rule.currentVersion})</span></h1>
       <RoutingRuleForm
-        key={rule.currentVersion}
         options={options}
         values={{
           id: rule.id, version: rule.currentVersion, name: rule.name, facilityCode: v.facilityCode, departmentCode: v.departmentCode,
