@@ -6,6 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
@@ -37,6 +38,30 @@ const sendAdt = (port: number): void => {
   }
 };
 
+/**
+ * One HTTP request on a fresh connection (no keep-alive pool: the app closes idle connections while the CLI runs,
+ * and a pooled fetch would then fail with "other side closed").
+ */
+const request = async (method: string, url: string, headers: Record<string, string>, body?: FormData): Promise<{ status: number; json: () => unknown }> => {
+  const encoded = body ? new Response(body) : undefined;
+  const bytes = encoded ? Buffer.from(await encoded.arrayBuffer()) : undefined;
+  const allHeaders = { ...headers, ...(encoded ? { "content-type": encoded.headers.get("content-type") ?? "", "content-length": String(bytes!.length) } : {}) };
+
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: allHeaders, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(text) });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(bytes);
+  });
+};
+
 describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
   let database: TTestDatabase;
   let app: TAppProcess;
@@ -52,14 +77,14 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     // A capture made before any rule exists (goes to every enabled destination), to re-deliver from the UI later.
     sendAdt(app.mllpPort);
     const auth = { authorization: `Bearer ${app.cli("token:create", "--user", "derm@example.org")}` };
-    const [encounter] = (await (await fetch(`${app.baseUrl}/api/v1/encounters?q=RTE2E01`, { headers: auth })).json()) as { id: string }[];
-    const [procedure] = (await (await fetch(`${app.baseUrl}/api/v1/procedures`, { headers: auth })).json()) as { id: string }[];
+    const [encounter] = (await request("GET", `${app.baseUrl}/api/v1/encounters?q=RTE2E01`, auth)).json() as { id: string }[];
+    const [procedure] = (await request("GET", `${app.baseUrl}/api/v1/procedures`, auth)).json() as { id: string }[];
     const form = new FormData();
     form.set("encounterId", encounter!.id);
     form.set("procedureId", procedure!.id);
     const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 180, g: 120, b: 100 } } }).jpeg().toBuffer();
     form.append("file", new Blob([new Uint8Array(jpeg)], { type: "image/jpeg" }), "lesion.jpg");
-    expect((await fetch(`${app.baseUrl}/api/v1/captures`, { method: "POST", headers: auth, body: form })).status).toBe(201);
+    expect((await request("POST", `${app.baseUrl}/api/v1/captures`, auth, form)).status).toBe(201);
     app.cli("destination:add", "--name", "new-owner-vna", "--stow-url", orthanc.stowUrl);
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -122,6 +147,9 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await page.locator("#rule-institutionName").fill("General Hospital North");
     await page.getByRole("button", { name: "Save as new version" }).click();
     await page.getByRole("status").filter({ hasText: "Saved as version 2" }).waitFor();
+    // The form now edits version 2 (a further save is based on it, not refused as stale).
+    await expect.poll(() => page.locator('input[name="expectedVersion"]').inputValue()).toBe("2");
+    expect(await page.locator("#rule-institutionName").inputValue()).toBe("General Hospital North");
     await page.reload();
     expect(await page.getByRole("row", { name: /v2 \(current\)/ }).textContent()).toMatch(/General Hospital North/);
     expect(await page.getByRole("row", { name: /^v1 / }).textContent()).toMatch(/Institution General Hospital ·/);
