@@ -14,6 +14,7 @@ export type TAuditAction =
   | "delivery.stored"
   | "delivery.failed"
   | "instance.restamped"
+  | "instance.purged"
   | "delivery.resend"
   | "delivery.cancel"
   | "facility.save"
