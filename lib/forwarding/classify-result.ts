@@ -65,7 +65,8 @@ export const parseRetryAfter = (value: string | undefined, now: number = Date.no
   if (/^\d+$/.test(text)) {
     return Number.parseInt(text, 10) * 1000;
   }
-  const at = Date.parse(text);
+  // An HTTP-date names its month ("Thu, 01 Jan 2026 00:00:30 GMT"); Date.parse alone would read "-5" as a year.
+  const at = /[A-Za-z]/.test(text) ? Date.parse(text) : Number.NaN;
 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 };
