@@ -1,7 +1,8 @@
 /**
  * One delivery attempt for a group of claimed jobs bound for the same destination: re-stamp a file whose identity
- * changed since capture (restamp-instance.ts), check each file against the SHA-256 recorded for it, send the good ones in one STOW-RS request, classify each instance's result and
- * record it. Every attempt reads the file again from DATA_DIR, so every retry sends the same bytes under the
+ * changed since capture (restamp-instance.ts), check each file against the SHA-256 recorded for it, send the good ones in one STOW-RS request, classify each instance's result
+ * (a batch refused with 413 is sent again one by one; with Destination.verifyWithQido a success is confirmed by
+ * QIDO-RS) and record it; a transient failure is retried no sooner than the archive's Retry-After. Every attempt reads the file again from DATA_DIR, so every retry sends the same bytes under the
  * same SOP Instance UID (reliability-matrix.md §2.2); a file that no longer matches its digest is never sent.
  */
 import type http from "node:http";
@@ -173,8 +174,6 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
       }
     }
     outcomes = results.map((r) => classifyResult(r));
-    // Destination.verifyWithQido: a success counts only once QIDO-RS finds the instance.
-    outcomes = await confirmWithQido(ctx.db, first.job.destination.id, sendable.map(({ job }) => job.instance.sopInstanceUid), outcomes, ctx.timeoutMs);
   } catch (err) {
     // Nothing was sent: the destination URL is unusable (configuration: permanent), or a file vanished between
     // the check and the request (the next attempt's check will say what happened to it).
@@ -186,6 +185,8 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
         : { kind: "transient", detail: `request not sent (${code})` };
     outcomes = sendable.map(() => outcome);
   }
+  // Destination.verifyWithQido: a success counts only once QIDO-RS finds the instance (verify-stored.ts).
+  outcomes = await confirmWithQido(ctx.db, first.job.destination.id, sendable.map(({ job }) => job.instance.sopInstanceUid), outcomes, ctx.timeoutMs);
   for (const [i, { job }] of sendable.entries()) {
     await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
   }
