@@ -70,6 +70,8 @@ export type TMediaPurgeOptions = {
   intervalMs?: number;
 };
 
+const PURGE_BATCH = 200;
+
 /** Purge local media now and then every intervalMs, one run at a time; a failed run is logged and retried later. */
 const startMediaPurge = (db: TForwarderOptions["db"], dataDir: string, { retentionDays, intervalMs = 60 * 60_000 }: TMediaPurgeOptions): (() => Promise<void>) => {
   if (retentionDays === null) {
@@ -77,22 +79,38 @@ const startMediaPurge = (db: TForwarderOptions["db"], dataDir: string, { retenti
   }
   const log = createLogger("media-purge");
   let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let busy = false;
   const tick = (): void => {
-    running = running.then(async () => {
+    // A run longer than the interval is not stacked with another.
+    if (busy) {
+      return;
+    }
+    busy = true;
+    running = (async () => {
       try {
-        const r = await purgeMedia(db, { dataDir, retentionDays });
-        if (r.purged > 0 || r.fileErrors > 0) {
-          log.info("local media purged", { instances: r.purged, files: r.filesDeleted, fileErrors: r.fileErrors, retentionDays });
+        // Batches of PURGE_BATCH until a batch comes back short: a backlog is cleared in one run.
+        let total = { purged: 0, filesDeleted: 0, fileErrors: 0 };
+        for (let more = true; more && !stopped; ) {
+          const r = await purgeMedia(db, { dataDir, retentionDays, limit: PURGE_BATCH });
+          total = { purged: total.purged + r.purged, filesDeleted: total.filesDeleted + r.filesDeleted, fileErrors: total.fileErrors + r.fileErrors };
+          more = r.purged === PURGE_BATCH;
+        }
+        if (total.purged > 0 || total.fileErrors > 0) {
+          log.info("local media purged", { instances: total.purged, files: total.filesDeleted, fileErrors: total.fileErrors, retentionDays });
         }
       } catch (err) {
         log.error("media purge failed", { error: (err as Error).message });
+      } finally {
+        busy = false;
       }
-    });
+    })();
   };
   tick();
   const timer = setInterval(tick, intervalMs);
 
   return async () => {
+    stopped = true;
     clearInterval(timer);
     await running;
   };
