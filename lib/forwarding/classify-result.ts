@@ -8,6 +8,7 @@
  * | FailedSOPSequence, FailureReason A7xx (out of resources)      | transient |
  * | FailedSOPSequence, FailureReason 0110 (processing failure)    | transient |
  * | FailedSOPSequence, FailureReason A9xx, Cxxx, 0122, 0124       | permanent |
+ * | FailedSOPSequence, FailureReason 45070 (0xB00E), HTTP 2xx/409  | stored    |
  * | ReferencedSOPSequence, HTTP 2xx or 4xx                        | stored    |
  * | HTTP 2xx without the instance in ReferencedSOPSequence        | transient |
  * | HTTP 408, 429, 5xx (507 insufficient storage included)        | transient |
@@ -29,7 +30,12 @@
  *   names an A9xx/Cxxx reason is permanent.
  * - A reference inside a 4xx answer is believed: Orthanc answers 400 for a whole request when one part is
  *   unreadable, yet lists the parts it did store; retrying them would tie them to the bad one.
- * - Unknown reason codes (e.g. vendor codes) fall through to the HTTP status rows.
+ * - Unknown reason codes (e.g. vendor codes) fall through to the HTTP status rows, with one exception: Microsoft's
+ *   DICOM service reports an instance it already holds with FailureReason 45070 (microsoft/dicom-server PR #2431),
+ *   in a 202 or a 409. We send the same bytes under a SOP Instance UID on every retry, so "already stored" is our
+ *   own earlier copy, typically stored by an attempt whose response was lost (a crash, a reset): stored, with a
+ *   warning kept in lastError, as Orthanc's silent "AlreadyStored" is. Treating it as permanent would fail a job
+ *   the archive holds.
  * - 413 is permanent for the request that got it. deliver-job-group.ts sends each instance of a batched request
  *   that got 413 again on its own, at once; an instance that alone gets 413 is larger than the archive accepts.
  * - 401/403 are permanent: retrying with the same credentials cannot succeed; an admin fixes the destination's
@@ -71,6 +77,9 @@ export const parseRetryAfter = (value: string | undefined, now: number = Date.no
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 };
 
+/** Microsoft DICOM service: "the instance already exists" (a vendor FailureReason, decimal 45070). */
+const ALREADY_STORED = 45070;
+
 const hex = (code: number): string => `0x${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
 /** The class a FailureReason code implies, or undefined for codes we do not know. */
@@ -101,6 +110,11 @@ const classifyStatus = (result: TStowInstanceResult): TDeliveryOutcome => {
   const { status } = result;
   if (status === null) {
     return { kind: "transient", detail: `no response: ${result.networkError ?? "unknown network error"}` };
+  }
+  if (result.failed && result.failureReason === ALREADY_STORED && ((status >= 200 && status < 300) || status === 409)) {
+    const warning = `FailureReason ${hex(ALREADY_STORED)} (already stored)`;
+
+    return { kind: "stored", detail: `HTTP ${status}, ${warning}`, warning };
   }
   if (result.failed) {
     const code = result.failureReason;

@@ -34,6 +34,7 @@ const SCENARIOS: Record<string, TScenario & { count?: number; large?: boolean }>
   "warning-202": { stow: (uids) => ({ status: 202, referenced: uids.map((uid) => ({ uid, warning: 0xb000 })) }) },
   "warning-200": { stow: (uids) => ({ status: 200, referenced: uids.map((uid) => ({ uid, warning: 0xb007 })) }) },
   conflict: { stow: () => ({ status: 409 }) },
+  "already-stored": { stow: (uids) => ({ status: 409, failed: uids.map((uid) => ({ uid, reason: 45070 })) }) },
   "conflict-sop-class": { stow: (uids) => ({ status: 409, failed: uids.map((uid) => ({ uid, reason: 0x0122 })) }) },
   "bad-request": { stow: failThenStore(1, () => ({ status: 400 })) },
   "bad-request-mismatch": { stow: (uids) => ({ status: 400, failed: uids.map((uid) => ({ uid, reason: 0xa900 })) }) },
@@ -132,6 +133,10 @@ describe("STOW-RS status codes through the forwarder", () => {
     expect(await job("conflict")).toMatchObject({ status: "failed", attempts: 1, lastError: "HTTP 409" });
     expect(await job("conflict-sop-class")).toMatchObject({ status: "failed", attempts: 1, lastError: "HTTP 409, FailureReason 0x0122 (SOP Class not supported)" });
     expect(requestsOf("conflict")).toHaveLength(1);
+  });
+
+  it("409 with Microsoft's 'already stored' (45070): stored, the note kept in lastError", async () => {
+    expect(await job("already-stored")).toMatchObject({ status: "stored", attempts: 1, lastError: "FailureReason 0xB00E (already stored)" });
   });
 
   it("400: with A9xx failed at once; bare 400 retried (Orthanc's storage-full answer), then stored", async () => {
