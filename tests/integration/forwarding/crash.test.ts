@@ -29,7 +29,7 @@ const spawnForwarder = (t: TTestDatabase): TChild => {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
-      ...process.env, DATABASE_URL: t.url, DATA_DIR: t.dataDir, LOG_LEVEL: "warn", MEDIA_RETENTION_DAYS: "never",
+      ...process.env, DATABASE_URL: t.url, DATA_DIR: t.dataDir, LOG_LEVEL: "warn",
       FORWARDER_POLL_MS: "50", FORWARDER_LEASE_MS: "1500", FORWARDER_RETRY_BASE_MS: "100", FORWARDER_RETRY_CAP_MS: "1000",
     },
   });
@@ -108,6 +108,8 @@ describe("crash test: 500 queued, forwarder SIGKILLed five times", () => {
     expect(new Set(uids).size).toBe(COUNT);
     expect(uids.sort()).toEqual(files.map((f) => f.sopInstanceUid).sort());
     expect(orthanc.countStoredFiles()).toBe(COUNT);
+    // Stored minutes ago: within the default 30-day retention, every local copy is kept.
+    expect(await t.db.instance.count({ where: { purgedAt: { not: null } } })).toBe(0);
     // Jobs held by a killed forwarder were taken over after their lease expired.
     expect(children.some((c) => c.output().includes("re-claimed a job whose lease had expired"))).toBe(true);
     console.log(
