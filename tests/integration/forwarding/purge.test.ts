@@ -94,9 +94,11 @@ describe("media purge", () => {
     expect(await purgedAt("one-failed")).toBeNull();
   });
 
-  it("a resend after the purge fails as 'local copy purged' and sends nothing", async () => {
+  it("a resend after the purge (re-stamp due as well) fails as 'local copy purged' and sends nothing", async () => {
     const id = instances.get("old-all-stored")?.id ?? "";
     const destination = await t.db.destination.findUniqueOrThrow({ where: { name: "archive-0" } });
+    // The identity changed since capture too, so the forwarder would first re-stamp (restamp-instance.ts) the file.
+    await t.db.instance.update({ where: { id }, data: { stampedIdentity: "identity-before-a-merge" } });
     // An admin's resend puts the stored job back in the queue.
     await t.db.deliveryJob.updateMany({ where: { instanceId: id, destinationId: destination.id }, data: { status: "queued", nextAttemptAt: new Date(), storedAt: null } });
     const forwarder = runForwarder({ db: t.db, dataDir: t.dataDir, pollMs: 20, timeoutMs: 2_000 });
@@ -109,6 +111,7 @@ describe("media purge", () => {
     const job = await t.db.deliveryJob.findFirstOrThrow({ where: { instanceId: id, destinationId: destination.id } });
     expect(job.lastError).toBe("local copy purged (retention period over); cannot send again");
     expect(archive.requests).toHaveLength(0);
+    expect(await t.db.auditEvent.count({ where: { action: "instance.restamped" } })).toBe(0);
   });
 
   it("the forwarder worker purges by itself (MEDIA_RETENTION_DAYS), and not at all when it is 'never'", async () => {
