@@ -9,7 +9,7 @@ import { generatePassword } from "./generate-password";
 
 const ZUser = z.object({
   id: z.string().optional(),
-  email: z.email("not an e-mail address").trim().toLowerCase(),
+  email: z.string().trim().toLowerCase().pipe(z.email("not an e-mail address")),
   name: z.string().trim().max(64, "name is at most 64 characters"),
   role: z.enum(ROLES, { error: `role must be one of ${ROLES.join(", ")}` }),
   departmentIds: z.array(z.string()),
