@@ -13,7 +13,10 @@ import { AccessDenied } from "@/components/catalog/access-denied";
 export const metadata = { title: "Catalog – Encounter Capture" };
 
 export default async function CatalogPage({ searchParams }: { searchParams: Promise<{ department?: string }> }) {
-  const user = await getPageUser(["manager", "admin"]);
+  const user = await getPageUser();
+  if (user.role === "clinician") {
+    return <AccessDenied message="The catalog is maintained by your department's managers." back={{ href: "/worklist", label: "Back to the worklist" }} />;
+  }
   const db = getDb();
   const departments = await listCatalogDepartments(db, user);
   const { department: wanted } = await searchParams;

@@ -20,7 +20,10 @@ const show = (key: string, value: unknown): string => {
 };
 
 export default async function CatalogItemPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ created?: string }> }) {
-  const user = await getPageUser(["manager", "admin"]);
+  const user = await getPageUser();
+  if (user.role === "clinician") {
+    return <AccessDenied message="The catalog is maintained by your department's managers." back={{ href: "/worklist", label: "Back to the worklist" }} />;
+  }
   const db = getDb();
   const { id } = await params;
   const { created } = await searchParams;

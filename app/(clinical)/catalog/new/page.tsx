@@ -10,7 +10,10 @@ import { itemFormOptions } from "../item-form-options";
 export const metadata = { title: "New catalog item – Encounter Capture" };
 
 export default async function NewCatalogItemPage({ searchParams }: { searchParams: Promise<{ department?: string }> }) {
-  const user = await getPageUser(["manager", "admin"]);
+  const user = await getPageUser();
+  if (user.role === "clinician") {
+    return <AccessDenied message="The catalog is maintained by your department's managers." back={{ href: "/worklist", label: "Back to the worklist" }} />;
+  }
   const db = getDb();
   const { department: code = "" } = await searchParams;
   const department = await getDepartment(db, code).catch(() => null);
