@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState, useTransition } from "react";
+import { useEffect, useState, useTransition } from "react";
 import { moveCatalogItemAction } from "@/app/(clinical)/catalog/actions";
 
 export type TCatalogRow = {
@@ -32,8 +32,19 @@ const SIDE: Record<string, string> = { R: "right", L: "left", B: "both", U: "unp
 export function CatalogTable({ items, departmentName }: { items: TCatalogRow[]; departmentName: string }) {
   const [status, setStatus] = useState("");
   const [pending, startTransition] = useTransition();
+  const [focus, setFocus] = useState<{ id: string; direction: "up" | "down" } | null>(null);
+
+  // The moved row's DOM node is re-inserted when the new order arrives, which drops the focus: put it back on the
+  // same button (or its sibling when the item reached an end and that button is disabled).
+  useEffect(() => {
+    if (!focus) return;
+    const same = document.getElementById(`move-${focus.direction}-${focus.id}`) as HTMLButtonElement | null;
+    const other = document.getElementById(`move-${focus.direction === "up" ? "down" : "up"}-${focus.id}`) as HTMLButtonElement | null;
+    (same && !same.disabled ? same : other)?.focus();
+  }, [items, focus]);
 
   const move = (row: TCatalogRow, direction: "up" | "down") => {
+    if (pending) return;
     startTransition(async () => {
       const result = await moveCatalogItemAction(row.id, direction);
       if (!result.ok) {
@@ -42,11 +53,7 @@ export function CatalogTable({ items, departmentName }: { items: TCatalogRow[]; 
       }
       const position = (result.position ?? 0) + 1;
       setStatus(`Moved “${row.meaning}” to position ${position} of ${items.length}.`);
-      requestAnimationFrame(() => {
-        const same = document.getElementById(`move-${direction}-${row.id}`) as HTMLButtonElement | null;
-        const other = document.getElementById(`move-${direction === "up" ? "down" : "up"}-${row.id}`) as HTMLButtonElement | null;
-        (same && !same.disabled ? same : other)?.focus();
-      });
+      setFocus({ id: row.id, direction });
     });
   };
 
@@ -75,9 +82,9 @@ export function CatalogTable({ items, departmentName }: { items: TCatalogRow[]; 
                 <td className="p-3">
                   <div className="flex items-center gap-1">
                     <span className="w-6 text-right font-mono text-slate-600" aria-hidden="true">{n + 1}</span>
-                    <button type="button" id={`move-up-${row.id}`} className={orderButton} disabled={n === 0 || pending}
+                    <button type="button" id={`move-up-${row.id}`} className={orderButton} disabled={n === 0} aria-disabled={pending || undefined}
                       aria-label={`Move ${row.meaning} up`} onClick={() => move(row, "up")}>↑</button>
-                    <button type="button" id={`move-down-${row.id}`} className={orderButton} disabled={n === items.length - 1 || pending}
+                    <button type="button" id={`move-down-${row.id}`} className={orderButton} disabled={n === items.length - 1} aria-disabled={pending || undefined}
                       aria-label={`Move ${row.meaning} down`} onClick={() => move(row, "down")}>↓</button>
                   </div>
                 </td>
