@@ -185,7 +185,7 @@ describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await edit.getByRole("status").filter({ hasText: "Saved as version 2." }).waitFor();
     await page.reload();
     expect(await page.getByTestId("version").count()).toBe(2);
-    expect(await page.getByTestId("version").first().textContent()).toMatch(/Version 2.*Dora Dermanager.*changed: meaning/);
+    expect(await page.getByTestId("version").first().textContent()).toMatch(/Version 2.*Dora Dermanager.*changed: Display text/);
     await page.getByTestId("version").first().locator("summary").click();
     await page.screenshot({ path: path.join(SHOTS, "catalog-edit.png"), fullPage: true });
 

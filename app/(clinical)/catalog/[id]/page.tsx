@@ -12,7 +12,15 @@ import { itemFormOptions } from "../item-form-options";
 
 export const metadata = { title: "Catalog item – Encounter Capture" };
 
-const show = (key: string, value: unknown): string => {
+const LABEL: Record<string, string> = {
+  code: "Local code", scheme: "Coding scheme", meaning: "Display text", modality: "Modality", allowedMedia: "Allowed media",
+  bodySiteCode: "Default body site", requireBodySite: "Body site required", laterality: "Default laterality",
+  mappedCode: "Mapped code", mappedScheme: "Mapping scheme", mappedMeaning: "Mapped meaning", routingRuleId: "Routing bucket",
+  active: "Active", sortOrder: "Sort order",
+};
+
+const show = (key: string, value: unknown, buckets: { value: string; label: string }[]): string => {
+  if (key === "routingRuleId" && typeof value === "string" && value) return buckets.find((b) => b.value === value)?.label ?? value;
   if (key === "bodySiteCode" && typeof value === "string") return value ? `${findBodySite(value)?.meaning ?? ""} (${value})` : "none";
   if (Array.isArray(value)) return value.join(", ");
   if (value === null || value === "") return "none";
@@ -45,7 +53,7 @@ export default async function CatalogItemPage({ params, searchParams }: { params
         <span className={`rounded-full px-2 py-0.5 text-sm font-semibold ${item.active ? "bg-emerald-100 text-emerald-900" : "bg-slate-200 text-slate-800"}`}>{item.active ? "Active" : "Inactive"}</span>
         <span className="text-slate-700">version {item.version} · used for {item.studies} capture{item.studies === 1 ? "" : "s"}</span>
       </div>
-      {created ? <p role="status" className="text-emerald-800">Created as version 1.</p> : null}
+      {created && item.version === 1 ? <p role="status" className="text-emerald-800">Created as version 1.</p> : null}
       <CatalogItemForm
         values={{
           id: item.id, version: item.version, departmentId: item.departmentId, code: item.code, scheme: item.scheme, meaning: item.meaning,
@@ -66,11 +74,11 @@ export default async function CatalogItemPage({ params, searchParams }: { params
                 <summary className="flex min-h-11 cursor-pointer flex-wrap items-center gap-x-3">
                   <span className="font-semibold">Version {v.version}</span>
                   <span className="text-sm text-slate-700">{v.at.toISOString().replace("T", " ").slice(0, 16)} UTC · {v.by}</span>
-                  <span className="text-sm">{v.version === 1 || v.changed.length === Object.keys(v.snapshot).length ? "created" : `changed: ${v.changed.join(", ")}`}</span>
+                  <span className="text-sm">{v.version === 1 || v.changed.length === Object.keys(v.snapshot).length ? "created" : `changed: ${v.changed.map((k) => LABEL[k] ?? k).join(", ")}`}</span>
                 </summary>
                 <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
                   {Object.entries(v.snapshot).map(([k, val]) => (
-                    <div key={k} className="contents"><dt className="text-slate-600">{k}</dt><dd className={`font-mono ${v.changed.includes(k) ? "font-bold" : ""}`}>{show(k, val)}</dd></div>
+                    <div key={k} className="contents"><dt className="text-slate-600">{LABEL[k] ?? k}</dt><dd className={`font-mono ${v.changed.includes(k) ? "font-bold" : ""}`}>{show(k, val, options.buckets)}</dd></div>
                   ))}
                 </dl>
               </details>
