@@ -11,6 +11,8 @@ export type TCatalogItemVersionView = {
   snapshot: Partial<TCatalogFields>;
   /** Fields that differ from the previous version (all for the first). */
   changed: string[];
+  /** Captures made with this version (Study.catalogVersion). */
+  studies: number;
 };
 
 export type TCatalogItemDetail = TCatalogFields & {
@@ -34,9 +36,10 @@ export const getCatalogItem = async (db: TDb, user: TSessionUser, id: string): P
     throw new AppError("not_found", "no such catalog item");
   }
   await assertCatalogAccess(db, user, item.departmentId);
-  const [versions, studies] = await Promise.all([
+  const [versions, studies, perVersion] = await Promise.all([
     db.catalogItemVersion.findMany({ where: { itemId: id }, orderBy: { version: "asc" } }),
     db.study.count({ where: { catalogItemId: id } }),
+    db.study.groupBy({ by: ["catalogVersion"], where: { catalogItemId: id }, _count: { _all: true } }),
   ]);
   const users = await db.user.findMany({ where: { id: { in: versions.flatMap((v) => (v.changedById ? [v.changedById] : [])) } }, select: { id: true, name: true, email: true } });
   let previous: Partial<TCatalogFields> = {};
@@ -45,7 +48,8 @@ export const getCatalogItem = async (db: TDb, user: TSessionUser, id: string): P
     const changed = changedFields(previous, snapshot);
     previous = snapshot;
     const who = users.find((u) => u.id === v.changedById);
-    return { version: v.version, at: v.createdAt, by: who ? `${who.name} (${who.email})` : v.changedById ? v.changedById : "initial catalog", snapshot, changed };
+    const used = perVersion.find((g) => g.catalogVersion === v.version)?._count._all ?? 0;
+    return { version: v.version, at: v.createdAt, by: who ? `${who.name} (${who.email})` : v.changedById ? v.changedById : "initial catalog", snapshot, changed, studies: used };
   });
 
   return { ...fieldsOf(item), id: item.id, departmentId: item.departmentId, departmentCode: item.department.code, version: item.version, studies, history: history.reverse() };

@@ -143,6 +143,12 @@ describe("catalog maintenance", () => {
     expect(usage.find((u) => u.itemId === lesion.id)).toMatchObject({ studies: 3, last30Days: 2 });
     expect(usage.find((u) => u.itemId === lesion.id)!.lastUsedAt!.getTime()).toBeGreaterThan(old.getTime());
     expect(usage.filter((u) => u.itemId !== lesion.id).every((u) => u.studies === 0 && u.lastUsedAt === null)).toBe(true);
+    // The version each capture was made with stays visible once the item changes (the seeded v1 is backfilled).
+    await setCatalogItemActive(t.db, dermManager, lesion.id, false);
+    const detail = await getCatalogItem(t.db, dermManager, lesion.id);
+    expect(detail.studies).toBe(3);
+    expect(detail.history.map((h) => [h.version, h.studies, h.by])).toEqual([[lesion.version + 1, 0, "derm-manager@example.org (derm-manager@example.org)"], [lesion.version, 3, "initial catalog"]]);
+    await setCatalogItemActive(t.db, dermManager, lesion.id, true);
     await expect(deleteCatalogItem(t.db, dermManager, lesion.id)).rejects.toThrow(/deactivate it instead/);
     const unused = await saveCatalogItem(t.db, dermManager, item({ code: "DERM-TYPO", meaning: "Typo" }));
     await deleteCatalogItem(t.db, dermManager, unused.id);

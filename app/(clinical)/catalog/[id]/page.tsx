@@ -75,6 +75,7 @@ export default async function CatalogItemPage({ params, searchParams }: { params
                   <span className="font-semibold">Version {v.version}</span>
                   <span className="text-sm text-slate-700">{v.at.toISOString().replace("T", " ").slice(0, 16)} UTC · {v.by}</span>
                   <span className="text-sm">{v.version === 1 || v.changed.length === Object.keys(v.snapshot).length ? "created" : `changed: ${v.changed.map((k) => LABEL[k] ?? k).join(", ")}`}</span>
+                  <span className="text-sm text-slate-700">· {v.studies} capture{v.studies === 1 ? "" : "s"} with this version</span>
                 </summary>
                 <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
                   {Object.entries(v.snapshot).map(([k, val]) => (
