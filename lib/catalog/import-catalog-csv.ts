@@ -2,7 +2,8 @@
  * CSV import of a department's catalog (the format of export-catalog-csv.ts). All or nothing: every row is
  * validated first (zod, plus references: routing bucket names, duplicates within the file) and any error returns
  * the row-numbered list without writing anything. Rows update the item with the same (code, scheme) — columns
- * left out of the file keep the item's current values — or create a new one; items not in the file are untouched.
+ * left out of the file keep the item's current values; an empty cell clears an optional text field (body site,
+ * laterality, mapping) and keeps the others — or create a new one; items not in the file are untouched.
  * Each created or changed item gets a version, as an edit in the UI does.
  */
 import { z } from "zod";
@@ -89,10 +90,15 @@ export const importCatalogCsv = async (db: TDb, user: TSessionUser, departmentId
       ? fieldsOf(current)
       : { ...DEFAULT_FIELDS, code: "", scheme: "", meaning: "", sortOrder: maxOrder + 10 * (planned.filter((p) => !p.id).length + 1) };
     const problems: string[] = [];
-    const take = <T>(c: TColumn, schema: z.ZodType<T>, fallback: T): T => {
+    // A missing column keeps the current value (the default for a new item). An empty cell clears an optional text
+    // field (body site, laterality, mapping) and keeps the current value of the others.
+    const take = <T>(c: TColumn, schema: z.ZodType<T>, fallback: T, empty: T = fallback): T => {
       const raw = get(c);
-      if (raw === undefined || (raw.trim() === "" && !["code", "scheme", "meaning"].includes(c))) {
-        return c === "routingRule" && raw !== undefined ? (null as T) : fallback;
+      if (raw === undefined) {
+        return fallback;
+      }
+      if (raw.trim() === "") {
+        return empty;
       }
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
@@ -113,12 +119,12 @@ export const importCatalogCsv = async (db: TDb, user: TSessionUser, departmentId
       meaning: get("meaning") ?? base.meaning,
       modality: take("modality", z.string().trim().toUpperCase(), base.modality),
       allowedMedia: take("allowedMedia", z.string().transform((s) => s.split(/[,;|]/).map((m) => m.trim().toLowerCase()).filter(Boolean)), base.allowedMedia as string[]),
-      bodySiteCode: take("bodySiteCode", z.string().trim(), base.bodySiteCode),
+      bodySiteCode: take("bodySiteCode", z.string().trim(), base.bodySiteCode, ""),
       requireBodySite: take("requireBodySite", ZBool, base.requireBodySite),
-      laterality: take("laterality", z.string().trim().toUpperCase(), base.laterality as string),
-      mappedCode: take("mappedCode", z.string().trim(), base.mappedCode),
-      mappedScheme: take("mappedScheme", z.string().trim().toUpperCase(), base.mappedScheme as string),
-      mappedMeaning: take("mappedMeaning", z.string().trim(), base.mappedMeaning),
+      laterality: take("laterality", z.string().trim().toUpperCase(), base.laterality as string, ""),
+      mappedCode: take("mappedCode", z.string().trim(), base.mappedCode, ""),
+      mappedScheme: take("mappedScheme", z.string().trim().toUpperCase(), base.mappedScheme as string, ""),
+      mappedMeaning: take("mappedMeaning", z.string().trim(), base.mappedMeaning, ""),
       routingRuleId: get("routingRule") === undefined ? base.routingRuleId : (rule?.id ?? null),
       active: take("active", ZBool, base.active),
       sortOrder: take("sortOrder", ZInt, base.sortOrder),

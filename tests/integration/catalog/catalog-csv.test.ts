@@ -78,6 +78,14 @@ describe("catalog CSV", () => {
     expect(await t.db.catalogItem.findFirstOrThrow({ where: { code: "DERM-DERMOSCOPY" } })).toMatchObject({ meaning: "Dermoscopy (polarised)", modality: "XC", allowedMedia: "photo,video", version: 2 });
   });
 
+  it("an empty cell clears an optional field (body site, mapping) and keeps a required one", async () => {
+    const sheet = "code,scheme,meaning,bodySiteCode,laterality,mappedCode,mappedScheme,mappedMeaning,modality,active\r\nDERM-US,99EC,Skin ultrasound,,,,,,,\r\n";
+    expect(await importCatalogCsv(t.db, manager, derm, sheet)).toEqual({ ok: true, created: 0, updated: 1, unchanged: 0 });
+    expect(await t.db.catalogItem.findFirstOrThrow({ where: { code: "DERM-US" } })).toMatchObject({
+      meaning: "Skin ultrasound", bodySiteCode: "", laterality: "", mappedCode: "", mappedScheme: "", mappedMeaning: "", modality: "US", active: true, version: 2,
+    });
+  });
+
   it("one bad row rejects the whole file, naming each bad row", async () => {
     const before = await t.db.catalogItem.findMany({ orderBy: { id: "asc" } });
     const csv = [
@@ -108,7 +116,7 @@ describe("catalog CSV", () => {
     await expect(exportCatalogCsv(t.db, manager, gi)).rejects.toThrow(/do not manage/);
     await expect(importCatalogCsv(t.db, manager, gi, "code,scheme,meaning\nGI-X,99EC,x\n")).rejects.toThrow(/do not manage/);
     expect(await t.db.catalogItem.count({ where: { code: "GI-X" } })).toBe(0);
-    expect(await t.db.auditEvent.count({ where: { action: { in: ["catalog.import", "catalog.export"] } } })).toBe(7);
+    expect(await t.db.auditEvent.count({ where: { action: { in: ["catalog.import", "catalog.export"] } } })).toBe(8);
     expect(await t.db.auditEvent.count({ where: { action: "catalog.denied", userId: manager.id } })).toBe(2);
   });
 });
