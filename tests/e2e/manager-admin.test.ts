@@ -84,6 +84,7 @@ describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     for (const section of ["Users", "API tokens", "Audit log", "Facilities", "Location map", "Destinations", "Routing rules", "HL7 messages", "Identity changes"]) {
       expect(await page.getByRole("main").getByRole("link", { name: new RegExp(`^${section}`) }).count(), section).toBe(1);
     }
+    await page.screenshot({ path: path.join(SHOTS, "admin.png"), fullPage: true });
 
     // A manager of Dermatology only, with a first password the admin sets.
     await page.getByRole("main").getByRole("link", { name: /^Users/ }).click();
