@@ -14,6 +14,7 @@ export type TAuditAction =
   | "delivery.stored"
   | "delivery.failed"
   | "instance.restamped"
+  | "instance.purged"
   | "delivery.resend"
   | "delivery.cancel"
   | "facility.save"
@@ -26,7 +27,25 @@ export type TAuditAction =
   | "delivery.redeliver"
   | "routing-rule.save"
   | "routing-rule.activate"
-  | "routing-rule.reorder";
+  | "routing-rule.reorder"
+  | "catalog.save"
+  | "catalog.activate"
+  | "catalog.deactivate"
+  | "catalog.delete"
+  | "catalog.reorder"
+  | "catalog.import"
+  | "catalog.export"
+  | "catalog.denied"
+  | "user.create"
+  | "user.update"
+  | "user.activate"
+  | "user.deactivate"
+  | "user.password-reset"
+  | "token.create"
+  | "token.revoke"
+  | "admin.denied"
+  | "audit.view"
+  | "audit.export";
 
 export type TAuditEvent = {
   action: TAuditAction;

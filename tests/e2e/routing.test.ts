@@ -105,7 +105,8 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/worklist/);
-    await page.getByRole("link", { name: "Routing" }).click();
+    await page.getByRole("link", { name: "Admin", exact: true }).click();
+    await page.getByRole("link", { name: /Routing rules/ }).click();
     await page.getByRole("heading", { name: "Routing (buckets)" }).waitFor();
     expect(await page.getByTestId("routing-rules").textContent()).toMatch(/No rules/);
 
@@ -188,7 +189,7 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/worklist/);
-    expect(await page.getByRole("link", { name: "Routing" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Admin", exact: true }).count()).toBe(0);
     const csv = await page.request.get(`${app.baseUrl}/admin/routing/export/csv?facilityId=x`);
     expect(csv.status()).toBe(403);
     const res = await page.goto(`${app.baseUrl}/admin/routing`);
