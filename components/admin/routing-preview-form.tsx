@@ -20,6 +20,7 @@ export function RoutingPreviewForm({ options }: { options: TRoutingOptions }) {
   return (
     <section aria-labelledby="preview-title" className="space-y-3 rounded-xl bg-white p-4 ring-1 ring-slate-200">
       <h2 id="preview-title" className="text-lg font-semibold">Preview: where would this capture go?</h2>
+      <p className="text-sm text-slate-600">The same routing a capture made now gets. A catalog item brings its own department (the capturing one) and its bucket.</p>
       {/* Keyed on the question: the choices stay visible next to the answer (React resets a form after its action). */}
       <form key={JSON.stringify(state.values)} action={action} className="space-y-3">
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
