@@ -336,11 +336,11 @@ export function CaptureForm({ encounterId, procedures, videoMaxMinutes = DEFAULT
         </label>
       </fieldset>
 
-      <div className="sticky bottom-0 z-10 -mx-4 border-t border-slate-200 bg-white/95 px-4 py-3 backdrop-blur">
-        <p role="alert" className="mb-2 min-h-6 font-medium text-red-700">{error}</p>
-        <button type="button" onClick={send} disabled={busy} className="h-14 w-full rounded-xl bg-emerald-700 text-lg font-semibold text-white hover:bg-emerald-800 disabled:opacity-60 sm:w-auto sm:px-10">
-          {busy ? "Sending…" : `Send ${pending.length || ""} ${pending.length > 0 && pending.every((i) => i.kind === "other") ? "photo" : "file"}${pending.length === 1 ? "" : "s"} to the archive`}
+      <div className="sticky bottom-2 z-10 flex min-h-20 items-center gap-4 rounded-2xl bg-white p-3 shadow-lg ring-1 ring-slate-200">
+        <button type="button" onClick={send} disabled={busy || pending.length === 0} className="h-14 shrink-0 rounded-xl bg-emerald-700 px-8 text-lg font-semibold text-white hover:bg-emerald-800 disabled:bg-slate-400">
+          {busy ? "Sending…" : pending.length === 0 ? "Nothing to send yet" : `Send ${pending.length} ${pending.every((i) => i.kind === "other") ? "photo" : "file"}${pending.length === 1 ? "" : "s"} to the archive`}
         </button>
+        <p role="alert" className="line-clamp-3 min-w-0 flex-1 text-sm font-medium text-red-700">{error}</p>
       </div>
 
       {sentItems.length > 0 ? (
