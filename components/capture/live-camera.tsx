@@ -82,7 +82,7 @@ export function LiveCamera(props: {
     if (open && videoRef.current && streamRef.current) {
       videoRef.current.srcObject = streamRef.current;
       void videoRef.current.play().catch(() => undefined);
-      videoRef.current.scrollIntoView({ block: "center", behavior: "smooth" });
+      videoRef.current.scrollIntoView({ block: "center" });
     }
   }, [open]);
 
