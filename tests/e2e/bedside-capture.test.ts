@@ -175,6 +175,32 @@ describe(`bedside capture on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () 
     ]);
   });
 
+  it("API: consent is optional (recorded as not recorded), a wrong value is refused with the reason", async () => {
+    const auth = { authorization: `Bearer ${app.cli("token:create", "--user", "derm@example.org")}` };
+    const [encounter] = (await (await fetch(`${app.baseUrl}/api/v1/encounters?q=bedside`, { headers: auth })).json()) as { id: string }[];
+    const procedures = (await (await fetch(`${app.baseUrl}/api/v1/procedures`, { headers: auth })).json()) as { id: string; code: string }[];
+    const procedureId = procedures.find((p) => p.code === "DERM-LESION")!.id;
+    const photo = fs.readFileSync(path.join(SHOTS, "capture.png"));
+    const form = (consent?: string): FormData => {
+      const f = new FormData();
+      f.set("encounterId", encounter!.id);
+      f.set("procedureId", procedureId);
+      if (consent !== undefined) {
+        f.set("consent", consent);
+      }
+      f.append("file", new Blob([new Uint8Array(photo)], { type: "image/png" }), "api-photo.png");
+      return f;
+    };
+    const refused = await fetch(`${app.baseUrl}/api/v1/captures`, { method: "POST", headers: auth, body: form("maybe") });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/consent must be one of clinical, teaching, publication, paper/);
+    const without = await fetch(`${app.baseUrl}/api/v1/captures`, { method: "POST", headers: auth, body: form() });
+    expect(without.status).toBe(201);
+    expect(((await without.json()) as { consent: string }).consent).toBe("");
+    const withConsent = await fetch(`${app.baseUrl}/api/v1/captures`, { method: "POST", headers: auth, body: form("paper") });
+    expect(((await withConsent.json()) as { consent: string }).consent).toBe("paper");
+  });
+
   it("shows the camera and the body map in portrait", async () => {
     const { context, page } = await openPatient({ width: 800, height: 1280 });
     await openCamera(page);
