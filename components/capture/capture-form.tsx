@@ -251,16 +251,25 @@ export function CaptureForm({ encounterId, procedures, videoMaxMinutes = DEFAULT
     if (!following) {
       return;
     }
-    const timer = setTimeout(async () => {
-      for (const id of following.split(",")) {
-        const capture = await fetchCapture(id);
-        if (capture) {
-          setItems((prev) => prev.map((i) => (i.captureId === id ? { ...i, ...deliveryStateOf(capture.instances, i.instanceNumber) } : i)));
+    let inFlight = false;
+    const timer = setInterval(async () => {
+      if (inFlight) {
+        return;
+      }
+      inFlight = true;
+      try {
+        for (const id of following.split(",")) {
+          const capture = await fetchCapture(id);
+          if (capture) {
+            setItems((prev) => prev.map((i) => (i.captureId === id ? { ...i, ...deliveryStateOf(capture.instances, i.instanceNumber) } : i)));
+          }
         }
+      } finally {
+        inFlight = false;
       }
     }, 1000);
-    return () => clearTimeout(timer);
-  }, [following, items]);
+    return () => clearInterval(timer);
+  }, [following]);
 
   const setItemSite = (id: string, choice: TSiteChoice) => update(id, { bodySite: choice.code, laterality: choice.code ? choice.laterality : "" });
   const sentItems = items.filter((i) => i.captureId);

@@ -143,7 +143,7 @@ export function ReviewStrip(props: {
                       </span>
                     </div>
                     <div className="mt-1 h-1.5 w-full overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-label={`Upload of ${item.name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(item.progress * 100)}>
-                      <div className={`h-full ${item.state === "failed" ? "bg-red-500" : "bg-brand-600"}`} style={{ width: `${Math.round(item.progress * 100)}%` }} />
+                      <div className={`h-full ${item.state === "failed" ? "bg-red-500" : item.state === "stored" ? "bg-emerald-600" : "bg-brand-600"}`} style={{ width: `${Math.round(item.progress * 100)}%` }} />
                     </div>
                     <p className="h-8 overflow-hidden text-xs leading-4 text-red-800" title={item.error}>{item.state === "stored" ? "" : item.error}</p>
                   </div>
