@@ -109,14 +109,22 @@ export function ReviewStrip(props: {
             const inherited = props.captureSite.code ? siteText(props.captureSite.code, props.captureSite.laterality) : siteText(props.defaultSiteCode, "");
             const preview = item.kind === "other" ? item.url : item.poster;
             return (
-              <li key={item.id} className="flex h-36 gap-3 overflow-hidden rounded-xl bg-white p-2 ring-1 ring-slate-200" data-testid="capture-item">
-                <div className="relative size-32 shrink-0 overflow-hidden rounded-lg bg-slate-200">
+              <li key={item.id} className="flex h-40 gap-3 overflow-hidden rounded-xl bg-white p-2 ring-1 ring-slate-200" data-testid="capture-item">
+                <div className="relative flex size-32 shrink-0 items-center justify-center self-center overflow-hidden rounded-lg bg-slate-200">
+                  <span className="absolute rounded bg-slate-700 px-2 py-0.5 text-xs font-bold uppercase text-white" aria-hidden>{KIND_WORD[item.kind]}</span>
                   {preview ? (
                     // eslint-disable-next-line @next/next/no-img-element
-                    <img src={preview} alt={`${KIND_WORD[item.kind]} ${item.name}`} className="size-full object-cover" />
+                    <img
+                      src={preview}
+                      alt={`${KIND_WORD[item.kind]} ${item.name}`}
+                      className="relative size-full object-cover"
+                      onError={(e) => {
+                        // A format this browser cannot show (HEIC, TIFF, a broken file): the labelled tile instead.
+                        e.currentTarget.style.display = "none";
+                      }}
+                    />
                   ) : (
                     <div className="flex size-full flex-col items-center justify-center gap-1 p-2 text-center" role="img" aria-label={`${item.kind === "dicom" ? "File" : KIND_WORD[item.kind]} ${item.name}`}>
-                      <span className="rounded bg-slate-700 px-2 py-0.5 text-xs font-bold uppercase text-white">{KIND_WORD[item.kind]}</span>
                     </div>
                   )}
                   {item.kind === "video" && preview ? <span className="absolute bottom-1 left-1 rounded bg-black/70 px-1.5 text-xs font-bold text-white">▶ Video</span> : null}

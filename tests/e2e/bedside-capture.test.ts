@@ -208,6 +208,20 @@ describe(`bedside capture on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () 
     await page.getByTestId("review-strip").getByRole("img", { name: "Photo photo-1.jpg" }).waitFor();
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, "capture-portrait.png") });
+    // A file the server refuses fails by name with the reason; the rest stays ready and goes once it is removed.
+    const toSend = page.getByTestId("review-strip");
+    await page.getByTestId("file-input").setInputFiles({ name: "broken.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not a photo") });
+    await page.getByLabel(/Clinical care only/).check();
+    await page.getByRole("button", { name: /Send 2 photos/ }).tap();
+    const broken = toSend.getByTestId("capture-item").filter({ hasText: "broken.jpg" });
+    await broken.getByTestId("item-state").filter({ hasText: "failed" }).waitFor({ timeout: 30_000 });
+    expect(await broken.textContent()).toMatch(/broken\.jpg: /);
+    expect(await toSend.getByTestId("capture-item").filter({ hasText: "photo-1.jpg" }).getByTestId("item-state").textContent()).toBe("ready to send");
+    await page.getByRole("alert").filter({ hasText: "remove broken.jpg and send again" }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "failed-portrait.png") });
+    await toSend.getByRole("button", { name: "Remove broken.jpg" }).tap();
+    await page.getByRole("button", { name: /Send 1 photo/ }).tap();
+    await expect.poll(() => page.getByTestId("sent-strip").getByTestId("item-state").filter({ hasText: "stored in archive" }).count(), { timeout: 60_000 }).toBe(1);
     // Keyboard: a region is focusable and Enter picks it.
     const abdomen = page.getByTestId("body-map").getByRole("button", { name: "Abdomen", exact: true });
     await abdomen.focus();
