@@ -22,8 +22,7 @@ import { LiveCamera } from "./live-camera";
 import { ReviewStrip, type TCaptureItem } from "./review-strip";
 import { createCaptureFromUploads, fetchCapture, uploadFile } from "./upload-capture";
 
-/** The catalog item as the form needs it; laterality/allowedMedia appear once the catalog exposes them. */
-type TProcedure = TCatalogItemSummary & { laterality?: string; allowedMedia?: string };
+type TProcedure = TCatalogItemSummary;
 
 /** What "Choose files" offers: photos (incl. HEIC from phones), videos, DICOM files exported by devices. */
 const FILE_TYPES = "image/*,.heic,.heif,video/*,.mov,.dcm,application/dicom";
@@ -111,7 +110,7 @@ export function CaptureForm({ encounterId, procedures, videoMaxMinutes = DEFAULT
   useEffect(() => () => setUnsent(0), [setUnsent]);
 
   const blockedReason = (kind: TFileKind): string =>
-    procedure && !isMediumAllowed(kind, { allowedMedia: procedure.allowedMedia ?? "", modality: procedure.modality })
+    procedure && !isMediumAllowed(kind, procedure)
       ? `“${procedure.meaning}” does not take ${MEDIUM_WORD[kind]}.`
       : "";
 

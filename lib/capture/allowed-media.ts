@@ -8,10 +8,11 @@ export type TFileKind = "dicom" | "video" | "other";
  * DICOM export is "ultrasound", which an item of modality US always takes; on a US item a JPEG/MP4 export from the
  * device counts as its photo/video.
  * @param kind - what the file is (by its bytes on the server, by type/name in the browser)
- * @param item - allowedMedia (comma-separated; "" = anything) and modality of the catalog item
+ * @param item - allowedMedia (comma-separated as stored, or the list; empty = anything) and modality of the item
  */
-export const isMediumAllowed = (kind: TFileKind, item: { allowedMedia: string; modality: string }): boolean => {
-  const allowed = item.allowedMedia.split(",").map((m) => m.trim()).filter(Boolean);
+export const isMediumAllowed = (kind: TFileKind, item: { allowedMedia: string | string[]; modality: string }): boolean => {
+  const list = typeof item.allowedMedia === "string" ? item.allowedMedia.split(",") : item.allowedMedia;
+  const allowed = list.map((m) => m.trim()).filter(Boolean);
   const medium = kind === "dicom" ? "ultrasound" : kind === "video" ? "video" : "photo";
 
   return allowed.length === 0 || allowed.includes(medium) || (medium === "ultrasound" && item.modality === "US");
