@@ -32,7 +32,7 @@ import { prismaAdtStore, type TAdtStore, type TStoreWriter } from "../worklist/a
 import { applyAdtEvent, applyAdtEventOnStore, isStoreEvent } from "../worklist/apply-adt-event";
 import type { TAdtSnapshot } from "../worklist/answer-from-snapshot";
 import { listAdtReadKeys } from "../worklist/list-adt-read-keys";
-import { openSqlAdtStore, type TSqlAdtStore } from "../worklist/sql-adt-store";
+import { openSqlAdtStore, StaleCacheError, type TSqlAdtStore, type TTransactionOptions } from "../worklist/sql-adt-store";
 import type { TAdtEvent } from "./adt-event";
 import { buildAck } from "./build-ack";
 import { Hl7Error } from "./hl7-error";
@@ -46,6 +46,9 @@ export type TInboundContext = {
   /** Audit source, e.g. "mllp:10.1.2.3". */
   source?: string;
 };
+
+/** Events that usually introduce their patient and visit: uncached ones are guessed absent (adt-row-cache.ts). */
+const CREATING_EVENTS = new Set(["A01", "A04", "A05", "A28"]);
 
 /** SHA-256 (hex) of the payload without trailing segment terminators. */
 const bodyHash = (raw: Buffer): string => {
@@ -120,6 +123,7 @@ const commit = async (
   inbound: TInbound & { header: THl7Header; adt: TAdtEvent },
   previous: TPreviousMessage | null | undefined,
   snapshot: TAdtSnapshot | undefined,
+  options?: TTransactionOptions,
 ): Promise<string> => {
   const { header, adt } = inbound;
   let newId: string | undefined;
@@ -152,6 +156,7 @@ const commit = async (
       ? await sql.transaction(
           async (store) => record(store, await applyAdtEventOnStore(store, adt, { messageId })),
           snapshot,
+          options,
         )
       : await (sql?.serialize ?? ((fn) => fn()))(() =>
           db.$transaction(async (tx) => record(prismaAdtStore(tx), await applyAdtEvent(tx, adt, { messageId }))),
@@ -194,6 +199,18 @@ export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundConte
   const sql = sqlStoreFor(db);
   const write: TStoreWriter = sql ? sql.transaction : (fn) => fn(prismaAdtStore(db));
   const { header, adt } = parsed;
+  if (sql?.cachesRows && header?.controlId && adt && !parsed.error && isStoreEvent(adt)) {
+    // One round trip when the rows the event reads are cached: the message row is inserted as new (a duplicate or an
+    // earlier failed copy fails on its unique key) and every effect is conditional on the cached rows being current.
+    // Anything else (a miss, a stale row, a duplicate) wrote nothing and takes the path below on fresh reads.
+    try {
+      return encode(await commit(db, { ...inbound, header, adt }, null, undefined, { cached: { guessAbsent: CREATING_EVENTS.has(adt.event) } }));
+    } catch (error) {
+      if (!(error instanceof StaleCacheError)) {
+        throw error;
+      }
+    }
+  }
   let previous: TPreviousMessage | null | undefined;
   let snapshot: TAdtSnapshot | undefined;
   try {
