@@ -4,7 +4,9 @@
  * process on SQLite and on PostgreSQL, each fed BENCH_ADT_MESSAGES (default 10,000) realistic ADT messages over one
  * connection and over four, every message waiting for its ACK. Prints msg/s, p50/p99 ACK latency and the ratio to
  * the floor. Targets (issue 3): ≥ 1,000 msg/s and ≥ 0.5× the floor on one connection, p99 < 10 ms.
- * BENCH_ADT_ENGINES=sqlite limits the engines; BENCH_ADT_PROFILE=<dir> writes a V8 CPU profile of each listener run.
+ * BENCH_ADT_ENGINES=sqlite limits the engines ("postgresql-nocache": PostgreSQL with ADT_ROW_CACHE=off, the listener
+ * without its row cache, for comparison); BENCH_ADT_LANES=1 limits the connection counts; BENCH_ADT_PROFILE=<dir>
+ * writes a V8 CPU profile of each listener run.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -19,7 +21,7 @@ type TRow = { target: string; lanes: number; messages: number; rate: number; p50
 
 const MESSAGES = envInt("BENCH_ADT_MESSAGES", 10_000);
 const ENGINES = (process.env.BENCH_ADT_ENGINES ?? "sqlite,postgresql").split(",").map((s) => s.trim());
-const LANES = [1, 4];
+const LANES = (process.env.BENCH_ADT_LANES ?? "1,4").split(",").map(Number);
 
 const drive = async (port: number, lanes: number, seed: number): Promise<Omit<TRow, "target">> => {
   const traffic = generateAdtTraffic({ messages: MESSAGES, lanes, seed, withDischarge: true, prefix: `B${seed}` });
@@ -48,7 +50,8 @@ const floorRows = async (): Promise<TRow[]> => {
 };
 
 const listenerRows = async (engine: string): Promise<TRow[]> => {
-  process.env.TEST_DB = engine;
+  const noCache = engine === "postgresql-nocache";
+  process.env.TEST_DB = noCache ? "postgresql" : engine;
   const rows: TRow[] = [];
   for (const lanes of LANES) {
     const database = await createTestDatabase();
@@ -56,7 +59,8 @@ const listenerRows = async (engine: string): Promise<TRow[]> => {
     const port = await freePort();
     const profile = process.env.BENCH_ADT_PROFILE;
     const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-    const listener = await startListenerProcess({ databaseUrl: database.url, dataDir: database.dataDir, port, nodeArgs });
+    const env = noCache ? { ADT_ROW_CACHE: "off" } : undefined;
+    const listener = await startListenerProcess({ databaseUrl: database.url, dataDir: database.dataDir, port, nodeArgs, env });
     try {
       rows.push({ target: `listener (${engine})`, ...(await drive(port, lanes, 200 + lanes)) });
     } finally {

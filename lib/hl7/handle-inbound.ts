@@ -47,6 +47,9 @@ export type TInboundContext = {
   source?: string;
 };
 
+/** ADT_ROW_CACHE=off: never apply from the row cache (for comparing in bench:adt; the cache is on by default). */
+const ROW_CACHE = process.env.ADT_ROW_CACHE !== "off";
+
 /** Events that usually introduce their patient and visit: uncached ones are guessed absent (adt-row-cache.ts). */
 const CREATING_EVENTS = new Set(["A01", "A04", "A05", "A28"]);
 
@@ -82,6 +85,13 @@ const sqlStoreFor = (db: TDb): TSqlAdtStore | null => {
 
   return store;
 };
+
+/**
+ * How the row cache of the client's driver-level store fared (PostgreSQL; undefined elsewhere): for tests and the
+ * benchmark.
+ * @param db - database client
+ */
+export const adtRowCacheStats = (db: TDb) => sqlStores.get(db)?.cacheStats?.();
 
 /**
  * The row already stored for this message's key; undefined when it has no MSH-10. For a hot-path event on a store
@@ -199,7 +209,7 @@ export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundConte
   const sql = sqlStoreFor(db);
   const write: TStoreWriter = sql ? sql.transaction : (fn) => fn(prismaAdtStore(db));
   const { header, adt } = parsed;
-  if (sql?.cachesRows && header?.controlId && adt && !parsed.error && isStoreEvent(adt)) {
+  if (sql?.cachesRows && ROW_CACHE && header?.controlId && adt && !parsed.error && isStoreEvent(adt)) {
     // One round trip when the rows the event reads are cached: the message row is inserted as new (a duplicate or an
     // earlier failed copy fails on its unique key) and every effect is conditional on the cached rows being current.
     // Anything else (a miss, a stale row, a duplicate) wrote nothing and takes the path below on fresh reads.

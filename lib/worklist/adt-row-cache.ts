@@ -83,6 +83,12 @@ export const recordingStore = (store: TAdtStore, reads: TReadLog, writes: TWrite
 
       return found;
     },
+    createFacility: async (data) => {
+      const created = await store.createFacility(data);
+      reads.facilities.set(data.code, created);
+
+      return created;
+    },
     findPatient: async (key) => {
       const found = await store.findPatient(key);
       reads.patients.set(patientKey(key), { key, found });
@@ -273,7 +279,8 @@ export const createAdtRowCache = (limit = 20_000) => {
       },
       findPatient: async (key) => {
         const hit = patientOf(patientKeys.get(patientKey(key)));
-        if (!hit && !guessAbsent) {
+        // A key known as an alias is no patient's own key (a renamed or merged identifier): guessed, and checked.
+        if (!hit && !guessAbsent && !aliasKeys.has(patientKey(key))) {
           throw new CacheMissError();
         }
 

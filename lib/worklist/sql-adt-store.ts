@@ -22,7 +22,7 @@ import { toAuditEventRow, type TAuditEvent } from "../audit/record-audit-event";
 import { parseDatabaseUrl } from "../db-url";
 import type { TPreviousMessage } from "../hl7/hl7-message-row";
 import { answerFromSnapshot, pairKey, type TAdtSnapshot } from "./answer-from-snapshot";
-import type { TAdtStore, TFoundPatient, TStoredEncounter } from "./adt-store";
+import type { TAdtStore, TFacility, TFoundPatient, TStoredEncounter } from "./adt-store";
 import {
   CacheMissError,
   createAdtRowCache,
@@ -58,6 +58,8 @@ type TExecutor = {
   /** The version (xmin) a row was read at, when known from the row cache: an UPDATE of it then also requires that
    * version (a row changed meanwhile by anyone fails the write instead of being overwritten on stale reads). */
   versionOf?: (table: string, id: string) => string | undefined;
+  /** PostgreSQL: the reads below also select the row version (` AS "v"`) and report it here. */
+  version?: { column: string; note: (table: string, id: string, version: string) => void };
 };
 
 /** An UPDATE by id found no row (cf. Prisma P2025): the transaction rolls back, the message is answered AE. */
@@ -217,16 +219,28 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
     const params = [...cols.map(([, v]) => toDb(v)), id, ...(at === undefined ? [] : [at]), ...(version === undefined ? [] : [version])];
     await x.run(sql, params, { defer: true, oneRow: true });
   };
+  /** The version column of a read (`alias` "." prefix of the table), when the dialect has one. */
+  const v = (alias = ""): string => (x.version ? `, ${alias}${x.version.column} AS "v"` : "");
+  /** Report the version of a row read with v(). */
+  const noted = (table: string, row: TRow | undefined): TRow | undefined => {
+    if (row && x.version && row.v !== undefined) {
+      x.version.note(table, String(row.id), String(row.v));
+    }
+
+    return row;
+  };
   const patient = (row: TRow | undefined): TFoundPatient | null =>
-    row
-      ? { id: String(row.id), mrn: String(row.mrn), issuer: String(row.issuer), lastEventAt: fromDb(row.lastEventAt) }
+    noted("Patient", row)
+      ? { id: String(row!.id), mrn: String(row!.mrn), issuer: String(row!.issuer), lastEventAt: fromDb(row!.lastEventAt) }
       : null;
+  const facility = (row: TRow | undefined): TFacility | null =>
+    noted("Facility", row) ? { id: String(row!.id), code: String(row!.code), mrnAuthority: String(row!.mrnAuthority) } : null;
 
   return {
     findFacility: async (code) => {
-      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority" FROM "Facility" WHERE "code" = ?`, [code]);
+      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority"${v()} FROM "Facility" WHERE "code" = ?`, [code]);
 
-      return row ? { id: String(row.id), code: String(row.code), mrnAuthority: String(row.mrnAuthority) } : null;
+      return facility(row);
     },
     createFacility: async (data) => {
       // First messages of a new facility may race on several connections: the loser keeps the winner's row
@@ -238,20 +252,20 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
         cols.map(([, v]) => toDb(v)),
         { defer: false },
       );
-      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority" FROM "Facility" WHERE "code" = ?`, [data.code]);
+      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority"${v()} FROM "Facility" WHERE "code" = ?`, [data.code]);
 
-      return { id: String(row!.id), code: String(row!.code), mrnAuthority: String(row!.mrnAuthority) };
+      return facility(row)!;
     },
     findPatient: async (key) => {
       const cols = PATIENT_COLUMNS.map(q).join(", ");
-      const rows = await x.all(`SELECT ${cols} FROM "Patient" WHERE "mrn" = ? AND "issuer" = ?`, [key.mrn, key.issuer]);
+      const rows = await x.all(`SELECT ${cols}${v()} FROM "Patient" WHERE "mrn" = ? AND "issuer" = ?`, [key.mrn, key.issuer]);
 
       return patient(rows[0]);
     },
     findAliasedPatient: async (key) => {
       const cols = PATIENT_COLUMNS.map((c) => `p.${q(c)}`).join(", ");
       const rows = await x.all(
-        `SELECT ${cols} FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId" WHERE a."mrn" = ? AND a."issuer" = ?`,
+        `SELECT ${cols}${v("p.")} FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId" WHERE a."mrn" = ? AND a."issuer" = ?`,
         [key.mrn, key.issuer],
       );
 
@@ -283,12 +297,12 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
       }
       const where = keys.map(() => `("visitNumber" = ? AND "visitIssuer" = ?)`).join(" OR ");
       const rows = await x.all(
-        `SELECT ${ENCOUNTER_COLUMNS} FROM "Encounter" WHERE ${where}`,
+        `SELECT ${ENCOUNTER_COLUMNS}${v()} FROM "Encounter" WHERE ${where}`,
         keys.flatMap((k) => [k.visitNumber, k.visitIssuer]),
       );
 
       return rows.map(
-        (r): TStoredEncounter => ({
+        (r): TStoredEncounter => (noted("Encounter", r), {
           id: String(r.id),
           patientId: String(r.patientId),
           lastEventAt: fromDb(r.lastEventAt),
@@ -579,6 +593,8 @@ const openPostgres = (url: string): TSqlAdtStore => {
     let preconditions: TPrecondition[] = [];
     let xid: string | undefined;
     const reads = emptyReadLog();
+    /** Versions of rows read from the database in this attempt (not from a snapshot or the cache). */
+    const seen = new Map<string, string>();
     const writes: TWriteLog = { patients: new Map(), encounters: new Map() };
     /** One statement, prepared once per connection (named): no parse/plan on the server for repeated shapes. */
     const query = (sql: string, params: TValue[]) => client.query({ name: statementName(sql), text: sql, values: params });
@@ -640,10 +656,11 @@ const openPostgres = (url: string): TSqlAdtStore => {
       },
       deferNewPatients,
       versionOf: cached ? cache.versionOf : undefined,
+      version: { column: "xmin::text", note: (table, id, version) => seen.set(`${table}:${id}`, version) },
     };
     const readVersion = cached
       ? cache.versionOf
-      : (table: string, id: string) => snapshot?.versions?.get(`${table}:${id}`);
+      : (table: string, id: string) => snapshot?.versions?.get(`${table}:${id}`) ?? seen.get(`${table}:${id}`);
     try {
       const base = storeOn(x, toDb, fromDb);
       const store = recordingStore(
