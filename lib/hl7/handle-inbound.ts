@@ -4,7 +4,11 @@
  * Order of work (reliability-matrix §1.2, §1.3):
  * 1. Parse (never throws). The body hash is SHA-256 over the frame payload without trailing CR/LF (senders differ
  *    in terminating the last segment; mllp_send strips it).
- * 2. Look up (sendingFacility = MSH-4 HD.1, MSH-10): one indexed read. On PostgreSQL, for a hot-path event, the same
+ * 2. On PostgreSQL, for a hot-path event whose rows the listener has cached (lib/worklist/adt-row-cache.ts): ONE
+ *    statement inserts the message row as new and applies the effects only if every cached row read is still current
+ *    (step 4 in one round trip). A duplicate or earlier copy (unique key), a stale row, a miss, or a refusal computed
+ *    on cached rows writes nothing, and the message goes on here on fresh reads.
+ *    Look up (sendingFacility = MSH-4 HD.1, MSH-10): one indexed read. On PostgreSQL, for a hot-path event, the same
  *    statement fetches the rows the event will read (facility, patients, aliases, visit, location mappings), so a
  *    message costs two round trips: this one and the commit of its writes.
  *    - processed + same hash → a true duplicate (the sender missed our ACK): resend the stored ACK, apply nothing.

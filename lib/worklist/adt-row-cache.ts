@@ -43,6 +43,7 @@ export class CacheMissError extends Error {
   }
 }
 
+/** A read log with nothing read yet. */
 export const emptyReadLog = (): TReadLog => ({
   facilities: new Map(),
   patients: new Map(),
