@@ -63,8 +63,20 @@ const escape = (text: string, d: THl7Delimiters): string => {
   return out.replace(/\r\n|\r|\n/g, `${d.escape}.br${d.escape}`);
 };
 
-/** A new control id: base-36 time + random, at most 20 characters (the MSH-10 length before v2.7). */
-const newControlId = (): string => `${Date.now().toString(36)}${crypto.randomBytes(4).toString("hex")}`.toUpperCase();
+/** Random per process (6 hex digits), so two listener processes do not hand out the same id in the same ms. */
+const PROCESS_TAG = crypto.randomBytes(3).toString("hex");
+let sequence = 0;
+
+/**
+ * A new control id: base-36 time (8) + process tag (6) + a per-process counter (4, base 36), 18 characters, within
+ * the 20 MSH-10 allows before v2.7. Unique without a random draw per message: the counter repeats only after
+ * 1,679,616 ids, never within one millisecond.
+ */
+const newControlId = (): string => {
+  sequence = (sequence + 1) % 1_679_616;
+
+  return `${Date.now().toString(36)}${PROCESS_TAG}${sequence.toString(36).padStart(4, "0")}`.toUpperCase();
+};
 
 /** Whether ERR-1 (ELD) is the only ERR field the version knows. */
 const isBefore25 = (version: string): boolean => /^2\.[0-4]/.test(version);

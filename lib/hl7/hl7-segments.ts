@@ -30,6 +30,24 @@ export type THl7Segment = {
 /** Formatting escapes (\.sp\, \.in\ ...) and highlighting (\H\ \N\) carry no text for our purposes. */
 const FORMATTING = /^(\.[a-z]{2}[+-]?\d*|H|N|C[0-9A-Fa-f]{4}|M[0-9A-Fa-f]{4,6}|Z.*)$/;
 
+/**
+ * The index-th (0-based) piece of `text` split at `sep` — `text.split(sep)[index] ?? ""` without building the array
+ * (called for every component read of every message).
+ */
+const nth = (text: string, sep: string, index: number): string => {
+  let start = 0;
+  for (let i = 0; i < index; i += 1) {
+    const next = text.indexOf(sep, start);
+    if (next < 0) {
+      return "";
+    }
+    start = next + sep.length;
+  }
+  const end = text.indexOf(sep, start);
+
+  return end < 0 ? text.slice(start) : text.slice(start, end);
+};
+
 export class Hl7Segments {
   readonly delimiters: THl7Delimiters;
   readonly segments: THl7Segment[];
@@ -69,7 +87,14 @@ export class Hl7Segments {
    * @param occurrence - 1-based
    */
   get(id: string, occurrence = 1): THl7Segment | undefined {
-    return this.segments.filter((s) => s.id === id)[occurrence - 1];
+    let seen = 0;
+    for (const segment of this.segments) {
+      if (segment.id === id && ++seen === occurrence) {
+        return segment;
+      }
+    }
+
+    return undefined;
   }
 
   /**
@@ -93,8 +118,10 @@ export class Hl7Segments {
    * @param subcomponent - 1-based subcomponent
    */
   component(repetition: string | undefined, component = 1, subcomponent = 1): string {
-    const comp = (repetition ?? "").split(this.delimiters.component)[component - 1] ?? "";
-    const sub = comp.split(this.delimiters.subcomponent)[subcomponent - 1] ?? "";
+    if (!repetition || component < 1 || subcomponent < 1) {
+      return "";
+    }
+    const sub = nth(nth(repetition, this.delimiters.component, component - 1), this.delimiters.subcomponent, subcomponent - 1);
 
     return this.unescape(sub).trim();
   }
