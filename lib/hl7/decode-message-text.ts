@@ -27,7 +27,9 @@ export type TDecodedText = {
 
 /** MSH-18 (first repetition, trimmed, upper-case) read from the raw MSH line, "" when absent. */
 const declaredCharset = (raw: Buffer): string => {
-  const lineEnd = raw.findIndex((b) => b === 0x0d || b === 0x0a);
+  const cr = raw.indexOf(0x0d);
+  const lf = raw.indexOf(0x0a, 0);
+  const lineEnd = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
   const msh = raw.toString("latin1", 0, lineEnd < 0 ? raw.length : lineEnd);
   if (!msh.startsWith("MSH") || msh.length < 5) {
     return "";

@@ -134,7 +134,10 @@ export class Hl7Segments {
    * @param subcomponent - 1-based subcomponent
    */
   value(segment: THl7Segment | undefined, position: number, component = 1, subcomponent = 1): string {
-    return this.component(this.repetitions(segment, position)[0], component, subcomponent);
+    const raw = segment?.fields[position] ?? "";
+    const first = segment?.id === "MSH" && position <= 2 ? raw : nth(raw, this.delimiters.repetition, 0);
+
+    return this.component(first, component, subcomponent);
   }
 
   /**
