@@ -42,11 +42,8 @@ export const parseHl7DateTime = (value: string): Date | undefined => {
 
 const pad = (n: number, width = 2): string => String(Math.abs(n)).padStart(width, "0");
 
-/**
- * Format an instant as DTM to the second, in local time with its offset: YYYYMMDDHHMMSS+ZZZZ.
- * @param date - the instant
- */
-export const formatHl7DateTime = (date: Date): string => {
+/** Local-time DTM to the second with offset (uncached). */
+const formatUncached = (date: Date): string => {
   const offset = -date.getTimezoneOffset();
   const sign = offset < 0 ? "-" : "+";
   const local =
@@ -54,4 +51,22 @@ export const formatHl7DateTime = (date: Date): string => {
     `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 
   return `${local}${sign}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
+};
+
+let lastFormatted = { second: NaN, text: "" };
+
+/**
+ * Format an instant as DTM to the second, in local time with its offset: YYYYMMDDHHMMSS+ZZZZ.
+ * @param date - the instant
+ */
+export const formatHl7DateTime = (date: Date): string => {
+  // Every ACK formats "now": the text changes once a second (offset changes fall on whole seconds too).
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === lastFormatted.second) {
+    return lastFormatted.text;
+  }
+  const text = formatUncached(date);
+  lastFormatted = { second, text };
+
+  return text;
 };
