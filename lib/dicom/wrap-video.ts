@@ -125,6 +125,8 @@ export const wrapVideo = async (args: {
         log.debug("video remuxed by ffmpeg", { reason: direct.refused });
       } else if (direct.videoSamples === probe.video.frames) {
         remux = direct;
+      } else {
+        log.debug("video remuxed by ffmpeg", { reason: "stsz sample count differs from ffprobe's frame count" });
       }
     }
     const remuxedBy = remux ? "wrapper" : "ffmpeg";
@@ -142,7 +144,7 @@ export const wrapVideo = async (args: {
         remux = planned;
       }
     }
-    const out = described;
+    const out = described; // the MP4 that goes into the fragment (its tables are the upload's when remuxed here)
     const transferSyntaxUid = chooseTransferSyntax(out.video);
     const codec = out.video.codec;
     if (!transferSyntaxUid || (codec !== "h264" && codec !== "hevc") || !out.video.frames || !out.durationMs) {
