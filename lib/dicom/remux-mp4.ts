@@ -42,8 +42,11 @@ export type TMp4Expectation = {
   audio: boolean;
 };
 
-/** `moov` is read into memory; a 20-minute 60 fps video needs ~1–2 MB, so this is far beyond any real index. */
-const MAX_MOOV_BYTES = 64 * 1024 * 1024;
+/**
+ * `moov` is read into memory; a 20-minute 60 fps video with audio needs ~1–2 MB, so this is far beyond any real index
+ * and keeps the wrap well under its 64 MB memory budget (a larger index is left to ffmpeg).
+ */
+const MAX_MOOV_BYTES = 16 * 1024 * 1024;
 const MAX_TOP_LEVEL_BOXES = 10_000;
 /** Major brands of ISO base media / MP4 files (not QuickTime `qt  `, not 3GPP). */
 const MP4_BRANDS = new Set(["isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9", "mp41", "mp42", "avc1", "mmp4", "M4V "]);
