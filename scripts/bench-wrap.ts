@@ -5,7 +5,7 @@
  * - our wrap (lib/dicom: wrapPhoto / wrapVideo), which also hashes (SHA-256) and fsyncs what it writes.
  * Inputs, generated into a temp dir: 6 MB and 12 MB upright baseline JPEG, a 12 MP JPEG with EXIF orientation 6
  * (rotated: decoded, turned upright and re-encoded once), and a BENCH_WRAP_VIDEO_MB (default 300) MB H.264 MP4.
- * BENCH_WRAP_ONLY=photo|video runs one half. Prints medians of BENCH_WRAP_RUNS (default 9) interleaved runs and the ratios; for the video also the peak RSS growth.
+ * BENCH_WRAP_ONLY=photo|video runs one half. Prints medians of BENCH_WRAP_RUNS (default 9) interleaved runs (order rotated each round) and the ratios; for the video also the peak RSS growth.
  * Also measured, to show where the time goes: the floor made durable (fsync), and the floor that does everything the
  * wrap must do with the bytes (read, SHA-256 while writing, fsync). The video's poster JPEG is made in the background
  * after wrapVideo returns; the bench waits for it outside the timed part and reports its time separately.
@@ -58,17 +58,26 @@ const time = async (fn: () => Promise<unknown>): Promise<number> => {
   return performance.now() - t0;
 };
 
-/** Medians of several functions measured round-robin, one warm-up round first. */
-const measureInterleaved = async (fns: (() => Promise<unknown>)[]): Promise<number[]> => {
-  for (const fn of fns) {
-    await time(fn);
-  }
-  const runs: number[][] = fns.map(() => []);
-  for (let i = 0; i < RUNS; i += 1) {
-    for (const [k, fn] of fns.entries()) {
-      runs[k]!.push(await time(fn));
+/**
+ * Runs `rounds` rounds of every function once, the order rotated by one each round: whatever a run leaves behind for
+ * the next one (deleted files still being discarded by the disk, dirty pages being written back) falls on each
+ * function equally often.
+ */
+const rotated = async <T>(fns: (() => Promise<T>)[], rounds: number, record: (k: number, value: T) => void): Promise<void> => {
+  for (let i = 0; i < rounds; i += 1) {
+    for (let j = 0; j < fns.length; j += 1) {
+      const k = (i + j) % fns.length;
+      record(k, await fns[k]!());
     }
   }
+};
+
+/** Medians of several functions measured in rotated rounds, one warm-up round first. */
+const measureInterleaved = async (fns: (() => Promise<unknown>)[]): Promise<number[]> => {
+  const timed = fns.map((fn) => () => time(fn));
+  await rotated(timed, 1, () => undefined);
+  const runs: number[][] = fns.map(() => []);
+  await rotated(timed, RUNS, (k, ms) => runs[k]!.push(ms));
   return runs.map(median);
 };
 
@@ -176,7 +185,7 @@ const main = async (): Promise<void> => {
       );
       for (const j of [...jpegs]) {
         const input = fs.readFileSync(j.file);
-        // Interleaved (floor, durable floor, peer, ours in every round) so that load changes hit all of them alike.
+        // Rotated rounds (floors, peer, ours in every round) so that load changes hit all of them alike.
         const [floor = NaN, durable = NaN, hashed = NaN, measuredPeer = NaN, ours = NaN] = await measureInterleaved([
           () => copyFloor(j.file, fresh("floor.bin")),
           () => durableFloor(j.file, fresh("floor.bin")),
@@ -208,8 +217,7 @@ const main = async (): Promise<void> => {
         "-b:v", "40M", "-maxrate", "50M", "-bufsize", "50M", "-movflags", "+faststart", "-y", video,
       ]);
       const size = fs.statSync(video).size;
-      // Interleaved rounds like the photos (copy, durable copy, hashed durable copy, wrap), each output removed before
-      // the next run so that every run writes a new file.
+      // Rotated rounds like the photos (copy, durable copy, hashed durable copy, wrap); every run writes a new file.
       const times: number[][] = [[], [], [], []];
       const posterTimes: number[] = [];
       let peakGrowth = 0;
@@ -238,16 +246,10 @@ const main = async (): Promise<void> => {
         () => time(() => hashedDurableFloor(video, fresh("floor.mp4"))),
         wrapOnce,
       ];
-      for (const run of rounds) {
-        await run(); // warm-up
-      }
+      await rotated(rounds, 1, () => undefined); // warm-up
       peakGrowth = 0;
       posterTimes.length = 0;
-      for (let i = 0; i < RUNS; i += 1) {
-        for (const [k, run] of rounds.entries()) {
-          times[k]!.push(await run());
-        }
-      }
+      await rotated(rounds, RUNS, (k, ms) => times[k]!.push(ms));
       const [copy = NaN, durableCopy = NaN, hashedCopy = NaN, wrapped = NaN] = times.map(median);
       rows.push(
         "",
