@@ -9,7 +9,7 @@ const SCAN_INTERVAL_MS = 200;
  * Camera view that reads a wristband barcode / QR code (rear camera on tablets) and hands its text to `onCode`.
  * Nothing is recorded or kept: frames are decoded in memory and the camera stops when the dialog closes.
  */
-export function ScanDialog({ onCode, onClose }: { onCode: (code: string) => void; onClose: () => void }) {
+export function ScanDialog({ onCode, onClose }: { onCode: (code: string) => void | Promise<void>; onClose: () => void }) {
   const video = useRef<HTMLVideoElement>(null);
   const dialog = useRef<HTMLDialogElement>(null);
   const [state, setState] = useState<{ message: string; decoder: string }>({ message: "Starting the camera…", decoder: "" });
@@ -36,7 +36,9 @@ export function ScanDialog({ onCode, onClose }: { onCode: (code: string) => void
           const text = video.current ? await decoder.decode(video.current) : null;
           if (text && !stopped) {
             stopped = true;
-            onCode(text);
+            stream?.getTracks().forEach((t) => t.stop());
+            setState({ message: "Code read. Opening the patient…", decoder: decoder.name });
+            void onCode(text);
             return;
           }
           timer = setTimeout(() => void tick(), SCAN_INTERVAL_MS);

@@ -81,9 +81,10 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
     },
     [router],
   );
-  const onScanned = useCallback((code: string) => {
-    setScanning(false);
-    void openCode(code, true);
+  const onScanned = useCallback(async (code: string) => {
+    if (!(await openCode(code, true))) {
+      setScanning(false);
+    }
   }, [openCode]);
 
   return (
