@@ -29,23 +29,23 @@ export const toLuminance = (rgba: Uint8ClampedArray | Uint8Array): Uint8ClampedA
  */
 export const createZxingDecoder = async (): Promise<(lum: Uint8ClampedArray, width: number, height: number) => string | null> => {
   const zx = await import("@zxing/library");
-  const reader = new zx.MultiFormatReader();
-  const hints = new Map<unknown, unknown>([
-    [zx.DecodeHintType.POSSIBLE_FORMATS, [zx.BarcodeFormat.CODE_128, zx.BarcodeFormat.CODE_39, zx.BarcodeFormat.QR_CODE, zx.BarcodeFormat.DATA_MATRIX]],
-    [zx.DecodeHintType.TRY_HARDER, true],
-  ]);
-  reader.setHints(hints as Map<never, never>);
+  // The format readers one by one (MultiFormatReader logs every miss to the console, several times a second).
+  const readers = [new zx.QRCodeReader(), new zx.DataMatrixReader(), new zx.Code128Reader(), new zx.Code39Reader()];
+  const hints = new Map<unknown, unknown>([[zx.DecodeHintType.TRY_HARDER, true]]) as Map<never, never>;
 
   return (lum, width, height) => {
-    try {
-      const bitmap = new zx.BinaryBitmap(new zx.HybridBinarizer(new zx.RGBLuminanceSource(lum, width, height)));
-
-      return reader.decode(bitmap).getText();
-    } catch {
-      return null;
-    } finally {
-      reader.reset();
+    const bitmap = new zx.BinaryBitmap(new zx.HybridBinarizer(new zx.RGBLuminanceSource(lum, width, height)));
+    for (const reader of readers) {
+      try {
+        return reader.decode(bitmap, hints).getText();
+      } catch {
+        // not this format (or no code in the frame)
+      } finally {
+        reader.reset();
+      }
     }
+
+    return null;
   };
 };
 

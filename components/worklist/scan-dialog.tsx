@@ -36,7 +36,7 @@ export function ScanDialog({ onCode, onClose }: { onCode: (code: string) => void
           const text = video.current ? await decoder.decode(video.current) : null;
           if (text && !stopped) {
             stopped = true;
-            stream?.getTracks().forEach((t) => t.stop());
+            video.current?.pause(); // keep the frame that was read on screen while the patient opens
             setState({ message: "Code read. Opening the patient…", decoder: decoder.name });
             void onCode(text);
             return;

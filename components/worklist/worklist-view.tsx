@@ -74,7 +74,8 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
         router.push(`/encounters/${body.encounterId}`);
         return true;
       }
-      if (fromScan || res?.status === 409) {
+      // A typed name + Enter is a search, not a code: only code-like text (digits, no spaces) gets the message.
+      if (fromScan || res?.status === 409 || (/\d/.test(code) && !/\s/.test(code))) {
         setError(res ? `${body.error ?? "Unknown code."} (code “${code.slice(0, 60)}”)` : "Could not look the code up just now. Check the connection.");
       }
       return false;

@@ -153,9 +153,13 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
     thumbnailUrl = new URL((await thumb.getAttribute("src"))!, app.baseUrl).toString();
     await page.screenshot({ path: path.join(SHOTS, "history.png"), fullPage: true });
     // The banner stays on screen while scrolling.
-    await page.mouse.wheel(0, 2000);
-    await page.waitForTimeout(300);
+    await page.evaluate(() => {
+      document.body.style.minHeight = "4000px";
+      window.scrollTo(0, 3000);
+    });
+    await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(1000);
     expect((await banner.boundingBox())!.y).toBeLessThanOrEqual(1);
+    expect(await banner.isVisible()).toBe(true);
     await context.close();
   });
 
