@@ -28,6 +28,8 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
   const [error, setError] = useState("");
   const [scanning, setScanning] = useState(false);
   const first = useRef(true);
+  // Set once a patient is being opened: no more searches or URL updates, which would cancel that navigation.
+  const leaving = useRef(false);
 
   // New ADT arrivals show up by themselves: refresh every 5 s while the page is visible.
   const [tick, setTick] = useState(0);
@@ -41,6 +43,9 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
       first.current = false;
       return;
     }
+    if (leaving.current) {
+      return;
+    }
     const q = value.trim();
     const params = toParams(q, filters);
     const controller = new AbortController();
@@ -49,6 +54,9 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
         const res = await fetch(`/api/v1/encounters?${params}`, { signal: controller.signal, cache: "no-store" });
         if (!res.ok) {
           throw new Error(`HTTP ${res.status}`);
+        }
+        if (leaving.current) {
+          return;
         }
         setResult({ key: params.toString(), query: q, encounters: (await res.json()) as TEncounterSummary[] });
         setError("");
@@ -71,6 +79,7 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
       const res = await fetch(`/api/v1/encounters/by-code?code=${encodeURIComponent(code)}`, { cache: "no-store" }).catch(() => null);
       const body = res ? ((await res.json().catch(() => ({}))) as { encounterId?: string; error?: string }) : {};
       if (res?.ok && body.encounterId) {
+        leaving.current = true;
         router.push(`/encounters/${body.encounterId}`);
         return true;
       }
