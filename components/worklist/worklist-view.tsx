@@ -130,7 +130,15 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
       </div>
       <WorklistFilters options={props.options} values={filters} onChange={setFilters} />
       {error ? <p role="alert" className="mb-3 rounded-xl bg-red-50 p-3 font-medium text-red-800 ring-1 ring-red-200">{error}</p> : null}
-      <div aria-live="polite" aria-busy={result.key !== toParams(value.trim(), filters).toString()}>
+      <div
+        aria-live="polite"
+        aria-busy={result.key !== toParams(value.trim(), filters).toString()}
+        onClickCapture={(e) => {
+          if ((e.target as Element).closest("a[href]")) {
+            leaving.current = true;
+          }
+        }}
+      >
         <EncounterList encounters={result.encounters} query={result.query} />
       </div>
       {scanning ? <ScanDialog onCode={onScanned} onClose={() => setScanning(false)} /> : null}
