@@ -134,7 +134,7 @@ export function WorklistView(props: { initialQuery: string; initialFilters: TFil
         aria-live="polite"
         aria-busy={result.key !== toParams(value.trim(), filters).toString()}
         onClickCapture={(e) => {
-          if ((e.target as Element).closest("a[href]")) {
+          if (e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && (e.target as Element).closest("a[href]")) {
             leaving.current = true;
           }
         }}
