@@ -32,7 +32,7 @@ export function WorklistFilters({ options, values, onChange }: { options: TWorkl
       <label className="text-sm font-medium text-slate-800">
         Status
         <select value={values.status} onChange={set("status")} className={FIELD}>
-          <option value="">Active and recently discharged</option>
+          <option value="">Any status</option>
           <option value="active">Active</option>
           <option value="discharged">Discharged</option>
         </select>
