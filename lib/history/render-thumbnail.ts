@@ -83,10 +83,13 @@ export const renderThumbnail = async (db: TDb, user: TSessionUser, instanceId: s
   if (!allowed) {
     return { kind: "placeholder", reason: "sensitive" };
   }
+  const cacheFile = path.join(opts.dataDir, "thumbnails", `${inst.id}.jpg`);
   if (inst.purgedAt) {
+    // The local copy was removed after archiving: so goes its preview (it is patient data too).
+    await fs.promises.rm(cacheFile, { force: true });
+
     return { kind: "placeholder", reason: "archived" };
   }
-  const cacheFile = path.join(opts.dataDir, "thumbnails", `${inst.id}.jpg`);
   const cached = await fs.promises.readFile(cacheFile).catch(() => null);
   if (cached) {
     return { kind: "jpeg", data: cached };

@@ -80,7 +80,9 @@ describe(`patient history thumbnails (${process.env.TEST_DB ?? "sqlite"})`, () =
     fs.rmSync(path.join(t.dataDir, `${video.filePath}.poster.jpg`));
     expect(await render("derm", ids.video)).toEqual({ kind: "placeholder", reason: "video" });
     await t.db.instance.update({ where: { id: ids.jpeg }, data: { purgedAt: new Date() } });
+    expect(fs.existsSync(path.join(t.dataDir, "thumbnails", `${ids.jpeg}.jpg`))).toBe(true);
     expect(await render("derm", ids.jpeg)).toEqual({ kind: "placeholder", reason: "archived" });
+    expect(fs.existsSync(path.join(t.dataDir, "thumbnails", `${ids.jpeg}.jpg`))).toBe(false);
     await t.db.instance.update({ where: { id: ids.jpeg }, data: { purgedAt: null } });
     expect(renderPlaceholderSvg("archived")).toMatch(/^<svg[^>]*>.*In archive/);
   });
