@@ -14,13 +14,32 @@ export type TAuditAction =
   | "delivery.stored"
   | "delivery.failed"
   | "instance.restamped"
+  | "instance.purged"
   | "delivery.resend"
   | "delivery.cancel"
   | "facility.save"
   | "hl7.received"
   | "hl7.view"
   | "hl7.reprocess"
-  | "identity-change.resolve";
+  | "identity-change.resolve"
+  | "catalog.save"
+  | "catalog.activate"
+  | "catalog.deactivate"
+  | "catalog.delete"
+  | "catalog.reorder"
+  | "catalog.import"
+  | "catalog.export"
+  | "catalog.denied"
+  | "user.create"
+  | "user.update"
+  | "user.activate"
+  | "user.deactivate"
+  | "user.password-reset"
+  | "token.create"
+  | "token.revoke"
+  | "admin.denied"
+  | "audit.view"
+  | "audit.export";
 
 export type TAuditEvent = {
   action: TAuditAction;

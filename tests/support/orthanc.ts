@@ -71,8 +71,11 @@ const json = async <T>(url: string, init?: RequestInit): Promise<T> => {
   return (await res.json()) as T;
 };
 
-/** Start Orthanc and wait until its REST API and DICOMweb plugin answer. */
-export const startOrthanc = async (): Promise<TOrthanc> => {
+/**
+ * Start Orthanc and wait until its REST API and DICOMweb plugin answer.
+ * @param options - `config`: extra Orthanc configuration keys (e.g. MaximumPatientCount), merged over the defaults
+ */
+export const startOrthanc = async ({ config = {} }: { config?: Record<string, unknown> } = {}): Promise<TOrthanc> => {
   const binary = findBinary();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "ec-orthanc-"));
   const [httpPort, dicomPort] = (await freePorts(2)) as [number, number];
@@ -82,7 +85,7 @@ export const startOrthanc = async (): Promise<TOrthanc> => {
     Name: "ec-test", HttpPort: httpPort, DicomPort: dicomPort, DicomAet: "ECTEST",
     StorageDirectory: storageDir, IndexDirectory: path.join(root, "index"),
     Plugins: [PLUGIN], DicomWeb: { Enable: true, Root: "/dicom-web/" },
-    RemoteAccessAllowed: false, AuthenticationEnabled: false, SaveJobs: false,
+    RemoteAccessAllowed: false, AuthenticationEnabled: false, SaveJobs: false, ...config,
   }, null, 2));
   const baseUrl = `http://127.0.0.1:${httpPort}`;
   const cleanup = (): void => fs.rmSync(root, { recursive: true, force: true });
