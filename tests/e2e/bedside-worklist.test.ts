@@ -152,6 +152,16 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
     await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
     thumbnailUrl = new URL((await thumb.getAttribute("src"))!, app.baseUrl).toString();
     await page.screenshot({ path: path.join(SHOTS, "history.png"), fullPage: true });
+    // Switching patient with a capture not sent yet asks first: stay keeps it, discard leaves.
+    await page.getByTestId("file-input").setInputFiles({ name: "unsent.jpg", mimeType: "image/jpeg", buffer: await sharp({ create: { width: 64, height: 48, channels: 3, background: "#a55" } }).jpeg().toBuffer() });
+    await page.getByTestId("capture-item").first().waitFor();
+    await banner.getByRole("link", { name: "Switch patient" }).click();
+    const guard = page.getByRole("dialog", { name: "Captures not sent" });
+    await guard.waitFor();
+    expect(await guard.textContent()).toContain("1 capture of this patient is not sent yet");
+    await guard.getByRole("button", { name: "Stay and send" }).click();
+    await guard.waitFor({ state: "hidden" });
+    expect(page.url()).toMatch(new RegExp(`/encounters/${annaEncounter}$`));
     // The banner stays on screen while scrolling.
     await page.evaluate(() => {
       document.body.style.minHeight = "4000px";
@@ -160,6 +170,10 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
     await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(1000);
     expect((await banner.boundingBox())!.y).toBeLessThanOrEqual(1);
     expect(await banner.isVisible()).toBe(true);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await banner.getByRole("link", { name: "Switch patient" }).click();
+    await guard.getByRole("button", { name: "Discard and switch" }).click();
+    await page.waitForURL(/\/worklist/);
     await context.close();
   });
 
