@@ -31,7 +31,7 @@ export function PatientHistory({ studies }: { studies: THistoryStudy[] }) {
                 <span className="text-sm text-slate-600">Visit {s.visitNumber}{s.thisEncounter ? " (this visit)" : ""}</span>
                 {s.sensitive ? <span className="rounded-full bg-amber-100 px-2 py-0.5 text-sm font-medium text-amber-900">sensitive</span> : null}
               </p>
-              <ul className="mt-3 flex flex-wrap gap-3" aria-label={`Images of ${s.procedure}`}>
+              <ul className="mt-3 flex flex-wrap gap-3" aria-label={`Images captured ${when(s.createdAt)}`}>
                 {s.instances.map((i) => (
                   <li key={i.id} className="w-40">
                     {/* eslint-disable-next-line @next/next/no-img-element -- an authenticated API image, not a static asset */}
