@@ -19,6 +19,7 @@ import { parseDimseUrl } from "./parse-dimse-url";
 import { stowInstances, type TStowInstanceResult } from "./stow-rs-client";
 import { confirmWithQido } from "./verify-stored";
 import { sha256File } from "../sha256-file";
+import { removeStampedFiles, stampBucketIdentity } from "./stamp-bucket-identity";
 
 export type TDeliverContext = {
   db: TDb;
@@ -128,6 +129,15 @@ const storeOverDimse = async (
  * @param ctx - database, DATA_DIR, worker id, timeout, retry policy, logger
  */
 export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext): Promise<void> => {
+  const stamped: string[] = [];
+  try {
+    await deliverJobs(jobs, ctx, stamped);
+  } finally {
+    await removeStampedFiles(stamped);
+  }
+};
+
+const deliverJobs = async (jobs: TClaimedJob[], ctx: TDeliverContext, stamped: string[]): Promise<void> => {
   const sendable: { job: TClaimedJob; file: string }[] = [];
   for (const claimed of jobs) {
     // The identity may have changed since capture (merge, MRN/visit change, correction): re-stamp first.
@@ -138,10 +148,15 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
     }
     const job = { ...claimed, instance };
     const checked = await checkLocalFile(job, ctx);
-    if (typeof checked === "string") {
-      sendable.push({ job, file: checked });
+    // The bucket identity of the job's rule version goes into a temporary copy, never into the file itself.
+    const bytes = typeof checked === "string" ? await stampBucketIdentity(job, checked, ctx.dataDir) : checked;
+    if ("file" in bytes) {
+      sendable.push({ job, file: bytes.file });
+      if (bytes.temporary) {
+        stamped.push(bytes.file);
+      }
     } else {
-      await record(job, checked, ctx);
+      await record(job, bytes, ctx);
     }
   }
   const first = sendable[0];
