@@ -71,7 +71,7 @@ export class Hl7Segments {
       truncation: enc.charAt(4),
     };
     this.segments = text
-      .split(/\r\n|\r|\n/)
+      .split(text.includes("\n") ? /\r\n|\r|\n/ : "\r")
       .filter((line) => line.trim() !== "")
       .map((line) => {
         const parts = line.split(field);
