@@ -15,7 +15,7 @@ import { restampInstance } from "./restamp-instance";
 import { decideRetry, type TRetryPolicy } from "./retry-policy";
 import { cStoreFiles } from "./dimse/c-store-files";
 import { parseDimseUrl } from "./parse-dimse-url";
-import { stowInstances } from "./stow-rs-client";
+import { stowInstances, type TTransferObserver } from "./stow-rs-client";
 import { sha256File } from "../sha256-file";
 
 export type TDeliverContext = {
@@ -28,6 +28,12 @@ export type TDeliverContext = {
   log: ReturnType<typeof createLogger>;
   agent?: http.Agent;
   now?: () => Date;
+  /** STOW-RS: the destination's Authorization header (stow-transport.ts). */
+  headers?: Record<string, string>;
+  /** Bytes sent and round trips, for the parallelism controller (run-forwarder.ts). */
+  observer?: TTransferObserver;
+  /** Told every outcome (the controller backs off on transient ones). */
+  onOutcome?: (outcome: TDeliveryOutcome) => void;
 };
 
 /** Resolve and verify the job's file; an outcome instead of a path when it must not be sent. */
@@ -69,6 +75,7 @@ const toCompletion = (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliver
 };
 
 const record = async (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliverContext): Promise<void> => {
+  ctx.onOutcome?.(outcome);
   const completion = toCompletion(job, outcome, ctx, ctx.now?.() ?? new Date());
   const fields = { jobId: job.id, sopInstanceUid: job.instance.sopInstanceUid, attempt: job.attempts + 1 };
   const applied = await completeJob(ctx.db, { job, workerId: ctx.workerId, completion, now: ctx.now?.() });
@@ -92,6 +99,7 @@ const storeOverDimse = async (
   url: string,
   sendable: { job: TClaimedJob; file: string }[],
   timeoutMs: number,
+  observer?: TTransferObserver,
 ): Promise<TDeliveryOutcome[]> => {
   let target;
   try {
@@ -107,6 +115,7 @@ const storeOverDimse = async (
       sopInstanceUid: job.instance.sopInstanceUid,
       transferSyntaxUid: job.instance.transferSyntaxUid,
     })),
+    { onStored: (i) => observer?.onBytes?.(sendable[i]?.job.instance.size ?? 0) },
   );
 
   return results.map((r): TDeliveryOutcome =>
@@ -144,7 +153,7 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
   }
   let outcomes: TDeliveryOutcome[];
   if (first.job.destination.kind === "dimse") {
-    outcomes = await storeOverDimse(first.job.destination.url, sendable, ctx.timeoutMs);
+    outcomes = await storeOverDimse(first.job.destination.url, sendable, ctx.timeoutMs, ctx.observer);
     for (const [i, { job }] of sendable.entries()) {
       await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
     }
@@ -157,6 +166,8 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
       files: sendable.map(({ job, file }) => ({ path: file, sopInstanceUid: job.instance.sopInstanceUid, sopClassUid: job.instance.sopClassUid })),
       timeoutMs: ctx.timeoutMs,
       agent: ctx.agent,
+      headers: ctx.headers,
+      observer: ctx.observer,
     });
     outcomes = results.map(classifyResult);
   } catch (err) {
