@@ -251,11 +251,16 @@ const runOne = async (set: TSet, link: TLink, mode: string): Promise<TResult> =>
   }
 };
 
+/** Synchronous output: the script ends with process.exit, which could cut a piped console.log short. */
+const say = (line: string): void => {
+  fs.writeSync(1, `${line}\n`);
+};
+
 const main = async (): Promise<void> => {
   process.env.LOG_LEVEL = process.env.BENCH_FORWARD_LOG_LEVEL ?? "silent";
   fs.mkdirSync(ROOT, { recursive: true });
   const load = os.loadavg()[0]?.toFixed(1);
-  console.log(`bench:forward — ${os.cpus().length} cores, load ${load}, inputs in ${ROOT}`);
+  say(`bench:forward — ${os.cpus().length} cores, load ${load}, inputs in ${ROOT}`);
   const links: TLink[] = [];
   for (const mbit of RATES) {
     for (const rttMs of RTTS) {
@@ -268,8 +273,8 @@ const main = async (): Promise<void> => {
   const results: TResult[] = [];
   for (const name of SETS) {
     const set = await loadSet(name as "small" | "large");
-    console.log(`\n## ${name} set: ${set.files.length} instances, ${(set.bytes / 1e6).toFixed(0)} MB`);
-    console.log("| link | sender | seconds | MB/s | % of link | notes |\n|---|---|---|---|---|---|");
+    say(`\n## ${name} set: ${set.files.length} instances, ${(set.bytes / 1e6).toFixed(0)} MB`);
+    say("| link | sender | seconds | MB/s | % of link | notes |\n|---|---|---|---|---|---|");
     for (const link of links) {
       for (const mode of MODES) {
         const isDimse = mode === "cstore" || mode === "storescu";
@@ -283,10 +288,10 @@ const main = async (): Promise<void> => {
         results.push(r);
         const mbps = set.bytes / 1e6 / r.seconds;
         const share = link.mbit ? `${((mbps * 8) / link.mbit * 100).toFixed(0)} %` : "";
-        console.log(`| ${link.label} | ${mode} | ${r.seconds.toFixed(2)} | ${mbps.toFixed(1)} | ${share} | ${r.note} |`);
+        say(`| ${link.label} | ${mode} | ${r.seconds.toFixed(2)} | ${mbps.toFixed(1)} | ${share} | ${r.note} |`);
       }
     }
-    console.log("\nTargets:");
+    say("\nTargets:");
     const find = (l: TLink, mode: string): TResult | undefined => results.find((r) => r.set === name && r.link === l && r.mode === mode);
     for (const link of links.filter((l) => !l.direct)) {
       const ours = find(link, "ours");
@@ -295,30 +300,30 @@ const main = async (): Promise<void> => {
       }
       if (name === "large" && link.mbit === 1000 && link.rttMs === 50) {
         const share = ((set.bytes * 8) / ours.seconds / 1e9) * 100;
-        console.log(`- large, 1 Gbit/s, 50 ms: ours ${share.toFixed(0)} % of link (target ≥ 80 %) ${share >= 80 ? "MET" : "NOT MET"}`);
+        say(`- large, 1 Gbit/s, 50 ms: ours ${share.toFixed(0)} % of link (target ≥ 80 %) ${share >= 80 ? "MET" : "NOT MET"}`);
       }
       const zero = links.find((l) => !l.direct && l.mbit === link.mbit && l.rttMs === 0);
       const base = zero ? find(zero, "ours") : undefined;
       if (name === "small" && link.rttMs > 0 && base) {
         const limit = (base.seconds + (10 * link.rttMs) / 1000) * 1.2;
-        console.log(`- small, ${link.label}: ${ours.seconds.toFixed(2)} s vs (${base.seconds.toFixed(2)} s + 10 RTT) + 20 % = ${limit.toFixed(2)} s ${ours.seconds <= limit ? "MET" : "NOT MET"}`);
+        say(`- small, ${link.label}: ${ours.seconds.toFixed(2)} s vs (${base.seconds.toFixed(2)} s + 10 RTT) + 20 % = ${limit.toFixed(2)} s ${ours.seconds <= limit ? "MET" : "NOT MET"}`);
       }
       if (link.rttMs === 0) {
         const batch = find(link, "curl-batch");
         if (batch) {
           const ratio = batch.seconds / ours.seconds;
-          console.log(`- ${name}, ${link.label}: ours / curl-batch throughput = ${ratio.toFixed(2)} (target ≥ 0.9) ${ratio >= 0.9 ? "MET" : "NOT MET"}`);
+          say(`- ${name}, ${link.label}: ours / curl-batch throughput = ${ratio.toFixed(2)} (target ≥ 0.9) ${ratio >= 0.9 ? "MET" : "NOT MET"}`);
         }
         const cstore = find(link, "cstore");
         const scu = find(link, "storescu");
         if (cstore && scu) {
           const ratio = scu.seconds / cstore.seconds;
-          console.log(`- ${name}, ${link.label}: C-STORE ours / storescu throughput = ${ratio.toFixed(2)} (target ≥ 0.8) ${ratio >= 0.8 ? "MET" : "NOT MET"}`);
+          say(`- ${name}, ${link.label}: C-STORE ours / storescu throughput = ${ratio.toFixed(2)} (target ≥ 0.8) ${ratio >= 0.8 ? "MET" : "NOT MET"}`);
         }
       }
       const single = find(link, "single");
       if (single) {
-        console.log(`- ${name}, ${link.label}: ours / single stream = ${(single.seconds / ours.seconds).toFixed(2)}×`);
+        say(`- ${name}, ${link.label}: ours / single stream = ${(single.seconds / ours.seconds).toFixed(2)}×`);
       }
     }
   }

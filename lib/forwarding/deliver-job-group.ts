@@ -91,6 +91,25 @@ const record = async (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliver
 };
 
 /**
+ * Record the outcomes of one request in a single transaction: one commit per request instead of one per
+ * instance (on SQLite with synchronous=FULL each commit is an fsync). completeJob runs unchanged inside it, its
+ * own $transaction mapped onto the outer one.
+ */
+const recordAll = async (sent: { job: TClaimedJob }[], outcomes: TDeliveryOutcome[], ctx: TDeliverContext): Promise<void> => {
+  await ctx.db.$transaction(
+    async (tx) => {
+      const db = new Proxy(tx, {
+        get: (target, key) => (key === "$transaction" ? (fn: (t: typeof tx) => unknown) => fn(target) : Reflect.get(target, key)),
+      }) as unknown as TDb;
+      for (const [i, { job }] of sent.entries()) {
+        await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, { ...ctx, db });
+      }
+    },
+    { maxWait: 60_000, timeout: 120_000 },
+  );
+};
+
+/**
  * C-STORE of the files on one association (lib/forwarding/dimse): each file in its own transfer syntax; success and
  * warning statuses count as stored, the rest as the status classification says (out of resources, connection
  * problems and timeouts: transient).
@@ -154,9 +173,7 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
   let outcomes: TDeliveryOutcome[];
   if (first.job.destination.kind === "dimse") {
     outcomes = await storeOverDimse(first.job.destination.url, sendable, ctx.timeoutMs, ctx.observer);
-    for (const [i, { job }] of sendable.entries()) {
-      await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
-    }
+    await recordAll(sendable, outcomes, ctx);
 
     return;
   }
@@ -181,7 +198,5 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
         : { kind: "transient", detail: `request not sent (${code})` };
     outcomes = sendable.map(() => outcome);
   }
-  for (const [i, { job }] of sendable.entries()) {
-    await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
-  }
+  await recordAll(sendable, outcomes, ctx);
 };
