@@ -131,7 +131,8 @@ export const claimNextJobs = async (db: TDb, { workerId, limit, leaseMs, now = n
       claimed.set(w.id, false);
     }
   }
-  for (const c of candidates.filter((x) => x.status === "sending")) {
+  // The rest one by one: expired leases, and the other queued candidates when another claimer won part of the batch.
+  for (const c of candidates.filter((x) => !queued.includes(x.id))) {
     if (claimed.size >= limit) {
       break;
     }
