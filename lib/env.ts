@@ -37,6 +37,16 @@ const ZEnvSchema = z.object({
   VIDEO_MAX_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(24 * 60).default(20)),
   /** Largest photo, in pixels (decompression-bomb limit, checked from the header before decoding). */
   MAX_IMAGE_PIXELS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(100_000_000)),
+  /** Transient delivery failures are retried this many hours after the job was created, then it fails. */
+  DELIVERY_RETRY_HORIZON_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(24 * 365).default(24)),
+  /**
+   * Local DICOM files are deleted this many days after the last of their deliveries was stored (every delivery
+   * must be stored); 0 = at the forwarder's next purge run; "never" = keep them.
+   */
+  MEDIA_RETENTION_DAYS: z.preprocess(
+    emptyAsUndefined,
+    z.union([z.literal("never"), z.coerce.number().min(0, 'MEDIA_RETENTION_DAYS must be 0 or more, or "never"')]).default(30),
+  ),
 });
 
 export type TEnv = {
@@ -51,6 +61,10 @@ export type TEnv = {
   maxImagePixels: number;
   dischargedVisibleMs: number;
   hl7RetentionDays: number;
+  /** DELIVERY_RETRY_HORIZON_HOURS in ms. */
+  deliveryRetryHorizonMs: number;
+  /** MEDIA_RETENTION_DAYS; null = never purge. */
+  mediaRetentionDays: number | null;
 };
 
 let cached: TEnv | undefined;
@@ -102,6 +116,8 @@ export const getEnv = (source: NodeJS.ProcessEnv = process.env): TEnv => {
     maxImagePixels: e.MAX_IMAGE_PIXELS,
     dischargedVisibleMs: e.WORKLIST_DISCHARGED_HOURS * 60 * 60 * 1000,
     hl7RetentionDays: e.HL7_RETENTION_DAYS,
+    deliveryRetryHorizonMs: Math.round(e.DELIVERY_RETRY_HORIZON_HOURS * 60 * 60 * 1000),
+    mediaRetentionDays: e.MEDIA_RETENTION_DAYS === "never" ? null : e.MEDIA_RETENTION_DAYS,
   };
   if (source === process.env) {
     cached = env;

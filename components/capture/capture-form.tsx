@@ -1,82 +1,281 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
-import { BODY_SITES } from "@/lib/catalog/body-sites";
+/**
+ * The bedside capture screen: procedure → camera / files → review (body site per item) → body map → consent → send,
+ * then each item's state until the archive stored it.
+ *
+ * Nothing stays on the device: shots and clips are Blobs in this component's state (JS memory) only — no download,
+ * no localStorage/IndexedDB/Cache (tus runs with storeFingerprintForResuming: false). Object URLs of previews are
+ * revoked when an item is deleted, as soon as the server has recorded the capture (the item's Blob is dropped
+ * then), and when the page goes away (unmount, `pagehide`). Logging out is a full page navigation (next-auth
+ * signOut), which discards this page's memory with everything in it.
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { findBodySite } from "@/lib/catalog/body-sites";
 import type { TCatalogItemSummary } from "@/lib/catalog/find-catalog-items";
-import type { TCapture } from "@/lib/capture/get-capture";
-import { uploadCapture } from "./upload-capture";
-import { CaptureStatus } from "./capture-status";
+import { isMediumAllowed, type TFileKind } from "@/lib/capture/allowed-media";
+import { CONSENT_CHOICES, CONSENT_LABELS, type TConsent } from "@/lib/capture/consent";
+import { deliveryStateOf, isFinalState, itemNamedIn } from "@/lib/capture/item-state";
+import { useUnsentGuard } from "@/components/patient/unsent-guard";
+import { BodyMap, type TSiteChoice } from "./body-map";
+import { LiveCamera } from "./live-camera";
+import { ReviewStrip, type TCaptureItem } from "./review-strip";
+import { createCaptureFromUploads, fetchCapture, uploadFile } from "./upload-capture";
 
-type TPicked = { id: string; file: File; url: string };
-const SIDES = [
-  { value: "U", label: "Not paired" },
-  { value: "L", label: "Left" },
-  { value: "R", label: "Right" },
-  { value: "B", label: "Both" },
-] as const;
+type TProcedure = TCatalogItemSummary;
 
 /** What "Choose files" offers: photos (incl. HEIC from phones), videos, DICOM files exported by devices. */
 const FILE_TYPES = "image/*,.heic,.heif,video/*,.mov,.dcm,application/dicom";
-/** Formats the browser can show as a thumbnail; others get a labelled tile. */
-const isPreviewable = (file: File): boolean => /^image\/(jpeg|png|webp|gif|avif|bmp)$/.test(file.type);
-const kindOf = (file: File): string => {
-  if (file.type === "application/dicom" || /\.dcm$/i.test(file.name)) return "DICOM";
-  const ext = /\.([a-z0-9]{2,5})$/i.exec(file.name)?.[1];
-  return ext ?? (file.type || "file");
+const DEFAULT_VIDEO_MAX_MINUTES = 20;
+
+const kindOfFile = (file: File): TFileKind => {
+  if (file.type === "application/dicom" || /\.dcm$/i.test(file.name)) {
+    return "dicom";
+  }
+  return file.type.startsWith("video/") || /\.(mov|mp4|m4v|webm|mkv)$/i.test(file.name) ? "video" : "other";
+};
+const MEDIUM_WORD: Record<TFileKind, string> = { other: "photos", video: "videos", dicom: "DICOM files" };
+
+/** A poster frame of a recorded or picked video, drawn from the Blob itself (an object URL; null if it cannot). */
+const makePoster = (url: string): Promise<string | null> =>
+  new Promise((resolve) => {
+    const video = document.createElement("video");
+    const done = (result: string | null) => {
+      video.removeAttribute("src");
+      video.load();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done(null), 5000);
+    video.muted = true;
+    video.preload = "auto";
+    video.onloadeddata = () => {
+      video.currentTime = Math.min(0.2, (video.duration || 1) / 2);
+    };
+    video.onseeked = () => {
+      clearTimeout(timer);
+      const canvas = document.createElement("canvas");
+      canvas.width = 320;
+      canvas.height = Math.round((320 * (video.videoHeight || 240)) / (video.videoWidth || 320));
+      canvas.getContext("2d")!.drawImage(video, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob((b) => done(b ? URL.createObjectURL(b) : null), "image/jpeg", 0.8);
+    };
+    video.onerror = () => {
+      clearTimeout(timer);
+      done(null);
+    };
+    video.src = url;
+  });
+
+/** Releases what an item holds in the browser (its preview URLs) and drops its Blob. */
+const releaseItem = (item: TCaptureItem): TCaptureItem => {
+  if (item.url) {
+    URL.revokeObjectURL(item.url);
+  }
+  if (item.poster) {
+    URL.revokeObjectURL(item.poster);
+  }
+  return { ...item, file: null, url: null, poster: null };
 };
 
-/** Choose the procedure, take or pick photos, review them, send; then follow each photo to the archive. */
-export function CaptureForm({ encounterId, procedures }: { encounterId: string; procedures: TCatalogItemSummary[] }) {
+export function CaptureForm({ encounterId, procedures, videoMaxMinutes = DEFAULT_VIDEO_MAX_MINUTES }: { encounterId: string; procedures: TProcedure[]; videoMaxMinutes?: number }) {
   const [procedureId, setProcedureId] = useState(procedures.length === 1 ? procedures[0]!.id : "");
-  const [side, setSide] = useState<string>("U");
-  // "" = the procedure's default body site (if any); a video needs one.
-  const [bodySite, setBodySite] = useState("");
   const procedure = procedures.find((p) => p.id === procedureId);
-  const defaultSite = BODY_SITES.find((b) => b.code === procedure?.bodySiteCode);
-  const [picked, setPicked] = useState<TPicked[]>([]);
-  const [progress, setProgress] = useState<number | null>(null);
+  const defaultSite = findBodySite(procedure?.bodySiteCode ?? "");
+  const [site, setSite] = useState<TSiteChoice>({ code: "", laterality: "" });
+  const [consent, setConsent] = useState<TConsent | "">("");
+  const [sensitive, setSensitive] = useState(false);
+  const [items, setItems] = useState<TCaptureItem[]>([]);
   const [error, setError] = useState("");
-  const [captures, setCaptures] = useState<TCapture[]>([]);
-  const counter = useRef(0);
+  const [busy, setBusy] = useState(false);
+  const counters = useRef({ item: 0, photo: 0, video: 0 });
+  const { setUnsent } = useUnsentGuard();
 
-  // Nothing stays in the browser: object URLs are released when photos are removed or the page is left.
-  const pickedRef = useRef(picked);
-  pickedRef.current = picked;
-  useEffect(() => () => pickedRef.current.forEach((p) => URL.revokeObjectURL(p.url)), []);
+  // Item list for cleanup on unmount / pagehide (latest value, without re-subscribing).
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  useEffect(() => {
+    const releaseAll = () => itemsRef.current.forEach(releaseItem);
+    window.addEventListener("pagehide", releaseAll);
+    return () => {
+      window.removeEventListener("pagehide", releaseAll);
+      releaseAll();
+    };
+  }, []);
+
+  // Unsent = not yet recorded by the server (its Blob is still here); the patient-switch guard asks about them.
+  const unsent = items.filter((i) => !i.captureId).length;
+  useEffect(() => {
+    setUnsent(unsent);
+  }, [unsent, setUnsent]);
+  useEffect(() => () => setUnsent(0), [setUnsent]);
+
+  const blockedReason = (kind: TFileKind): string =>
+    procedure && !isMediumAllowed(kind, procedure)
+      ? `“${procedure.meaning}” does not take ${MEDIUM_WORD[kind]}.`
+      : "";
+
+  const update = useCallback((id: string, patch: Partial<TCaptureItem>) => {
+    setItems((prev) => prev.map((i) => (i.id === id ? { ...i, ...patch } : i)));
+  }, []);
+
+  const addFile = useCallback((file: File, kind: TFileKind) => {
+    const id = `i${counters.current.item++}`;
+    const url = kind === "dicom" ? null : URL.createObjectURL(file);
+    setItems((prev) => [
+      ...prev,
+      { id, file, name: file.name, kind, url, poster: null, bodySite: "", laterality: "", state: "ready", progress: 0, error: "", uploadId: "", captureId: "", instanceNumber: 0 },
+    ]);
+    if (kind === "video" && url) {
+      void makePoster(url).then((poster) => poster && setItems((prev) => prev.map((i) => (i.id === id && i.url ? { ...i, poster } : i))));
+    }
+  }, []);
 
   const addFiles = (list: FileList | null) => {
-    if (!list) return;
-    const next = Array.from(list).map((file) => ({ id: `p${counter.current++}`, file, url: URL.createObjectURL(file) }));
-    setPicked((prev) => [...prev, ...next]);
-    setError("");
+    if (!list) {
+      return;
+    }
+    const refused: string[] = [];
+    for (const file of Array.from(list)) {
+      const kind = kindOfFile(file);
+      const reason = blockedReason(kind);
+      if (reason) {
+        refused.push(`${file.name}: ${reason}`);
+      } else {
+        addFile(file, kind);
+      }
+    }
+    setError(refused.join(" "));
   };
+
+  const onPhoto = useCallback(
+    (blob: Blob) => addFile(new File([blob], `photo-${++counters.current.photo}.jpg`, { type: "image/jpeg" }), "other"),
+    [addFile],
+  );
+  const onVideo = useCallback(
+    (blob: Blob) => {
+      const ext = blob.type.includes("mp4") ? "mp4" : "webm";
+      addFile(new File([blob], `video-${++counters.current.video}.${ext}`, { type: blob.type }), "video");
+    },
+    [addFile],
+  );
+
   const remove = (id: string) =>
-    setPicked((prev) => {
-      prev.filter((p) => p.id === id).forEach((p) => URL.revokeObjectURL(p.url));
-      return prev.filter((p) => p.id !== id);
+    setItems((prev) => {
+      prev.filter((i) => i.id === id).forEach(releaseItem);
+      return prev.filter((i) => i.id !== id);
     });
 
+  /** Items that go with the next send: not recorded yet (ready, or refused before). */
+  const pending = items.filter((i) => !i.captureId && i.file);
+
   const send = async () => {
-    if (!procedureId) return setError("Choose what you did first.");
-    if (picked.length === 0) return setError("Take or choose at least one photo.");
-    const needsSite = procedure?.requireBodySite || picked.some((p) => p.file.type.startsWith("video/"));
-    if (needsSite && !bodySite && !defaultSite) return setError("Choose the body site first (required for video and for this procedure).");
+    if (!procedure) {
+      return setError("Choose what you did first (step 1).");
+    }
+    if (pending.length === 0) {
+      return setError("Take or choose at least one photo, video or file.");
+    }
+    const refused = pending.map((i) => (blockedReason(i.kind) ? `${i.name}: ${blockedReason(i.kind)}` : "")).filter(Boolean);
+    if (refused.length > 0) {
+      return setError(`${refused.join(" ")} Remove it to send the rest.`);
+    }
+    const siteOf = (i: TCaptureItem): string => i.bodySite || site.code || procedure.bodySiteCode;
+    const missing = pending.filter((i) => (procedure.requireBodySite || i.kind === "video") && !siteOf(i));
+    if (missing.length > 0) {
+      return setError(`Choose the body site first (on the map, or per item): ${missing.map((i) => i.name).join(", ")} — required for video${procedure.requireBodySite ? " and for this procedure" : ""}.`);
+    }
+    if (!consent) {
+      return setError("Choose the patient's consent first (step 4).");
+    }
     setError("");
-    setProgress(0);
+    setBusy(true);
+    const batch = pending.map((i) => i.id);
     try {
-      const capture = await uploadCapture({ encounterId, procedureId, imageLaterality: side, bodySite, files: picked.map((p) => p.file) }, setProgress);
-      picked.forEach((p) => URL.revokeObjectURL(p.url));
-      setPicked([]);
-      setCaptures((prev) => [capture, ...prev]);
+      // 1. Upload each file (resumable), with its own progress; an item uploaded before (refused capture) is not sent again.
+      const uploads: { id: string; bodySite?: string; imageLaterality?: string }[] = [];
+      for (const item of pending) {
+        let uploadId = item.uploadId;
+        if (!uploadId) {
+          update(item.id, { state: "uploading", progress: 0, error: "" });
+          try {
+            uploadId = await uploadFile(item.file!, (fraction) => update(item.id, { progress: fraction }));
+          } catch (e) {
+            update(item.id, { state: "failed", error: (e as Error).message });
+            throw e;
+          }
+          update(item.id, { uploadId, progress: 1 });
+        }
+        const side = item.bodySite ? item.laterality : site.code ? site.laterality : "";
+        uploads.push({ id: uploadId, ...(siteOf(item) ? { bodySite: siteOf(item) } : {}), ...(side ? { imageLaterality: side } : {}) });
+      }
+      // 2. The server wraps every file as DICOM and queues its delivery.
+      setItems((prev) => prev.map((i) => (batch.includes(i.id) ? { ...i, state: "wrapping", error: "" } : i)));
+      let capture;
+      try {
+        capture = await createCaptureFromUploads({ encounterId, procedureId: procedure.id, consent, sensitive, uploads });
+      } catch (e) {
+        const message = (e as Error).message;
+        const named = itemNamedIn(message, pending.map((i) => i.name));
+        setItems((prev) =>
+          prev.map((i) => (!batch.includes(i.id) ? i : i.id === pending[named]?.id ? { ...i, state: "failed", error: message } : { ...i, state: "ready" })),
+        );
+        throw new Error(named >= 0 ? `${message} — nothing was sent; remove ${pending[named]!.name} and send again.` : message);
+      }
+      // 3. Recorded: the server has everything, so the browser lets go of the media now.
+      setItems((prev) =>
+        prev.map((i) => {
+          const index = batch.indexOf(i.id);
+          if (index < 0) {
+            return i;
+          }
+          const { state, error: reason } = deliveryStateOf(capture.instances, index + 1);
+          // What was sent, for the "Sent" list: the site and side the object carries.
+          const sentSite = { bodySite: uploads[index]?.bodySite ?? "", laterality: uploads[index]?.imageLaterality ?? "" };
+          return { ...releaseItem(i), ...sentSite, captureId: capture.id, instanceNumber: index + 1, state, error: reason, progress: 1 };
+        }),
+      );
+      setSite({ code: "", laterality: "" });
+      setConsent("");
+      setSensitive(false);
     } catch (e) {
       setError((e as Error).message);
     } finally {
-      setProgress(null);
+      setBusy(false);
     }
   };
 
+  // Follow every recorded capture until each of its items is stored or failed.
+  const following = [...new Set(items.filter((i) => i.captureId && !isFinalState(i.state)).map((i) => i.captureId))].join(",");
+  useEffect(() => {
+    if (!following) {
+      return;
+    }
+    let inFlight = false;
+    const timer = setInterval(async () => {
+      if (inFlight) {
+        return;
+      }
+      inFlight = true;
+      try {
+        for (const id of following.split(",")) {
+          const capture = await fetchCapture(id);
+          if (capture) {
+            setItems((prev) => prev.map((i) => (i.captureId === id ? { ...i, ...deliveryStateOf(capture.instances, i.instanceNumber) } : i)));
+          }
+        }
+      } finally {
+        inFlight = false;
+      }
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [following]);
+
+  const setItemSite = (id: string, choice: TSiteChoice) => update(id, { bodySite: choice.code, laterality: choice.code ? choice.laterality : "" });
+  const sentItems = items.filter((i) => i.captureId);
+  const clearSent = () => setItems((prev) => prev.filter((i) => !i.captureId || !isFinalState(i.state)));
+
   return (
-    <div className="space-y-6">
+    <div className="space-y-8">
       <fieldset>
         <legend className="mb-2 text-lg font-semibold">1. What did you do?</legend>
         {procedures.length === 0 ? <p className="text-slate-600">Your department has no procedures in its catalog yet. Ask your manager.</p> : null}
@@ -84,77 +283,77 @@ export function CaptureForm({ encounterId, procedures }: { encounterId: string; 
           {procedures.map((p) => (
             <label key={p.id} className={`flex min-h-14 cursor-pointer items-center gap-3 rounded-xl border-2 bg-white px-4 py-3 ${procedureId === p.id ? "border-brand-600 bg-brand-50" : "border-slate-200"}`}>
               <input type="radio" name="procedure" value={p.id} checked={procedureId === p.id} onChange={() => setProcedureId(p.id)} className="size-5 accent-brand-600" />
-              <span><span className="block font-medium">{p.meaning}</span><span className="block text-xs text-slate-500">{p.department} · {p.code}</span></span>
+              <span>
+                <span className="block font-medium">{p.meaning}</span>
+                <span className="block text-xs text-slate-500">
+                  {p.department} · {p.code}
+                  {p.requireBodySite ? " · body site required" : ""}
+                  {findBodySite(p.bodySiteCode) ? ` · ${findBodySite(p.bodySiteCode)!.meaning}` : ""}
+                </span>
+              </span>
             </label>
           ))}
         </div>
       </fieldset>
 
-      <fieldset>
-        <legend className="mb-2 text-lg font-semibold">2. Side</legend>
-        <div className="flex flex-wrap gap-2">
-          {SIDES.map((s) => (
-            <label key={s.value} className={`flex h-12 cursor-pointer items-center gap-2 rounded-xl border-2 bg-white px-4 ${side === s.value ? "border-brand-600 bg-brand-50" : "border-slate-200"}`}>
-              <input type="radio" name="side" value={s.value} checked={side === s.value} onChange={() => setSide(s.value)} className="size-5 accent-brand-600" />
-              {s.label}
-            </label>
-          ))}
-        </div>
-      </fieldset>
-
-      <div>
-        <label htmlFor="body-site" className="mb-2 block text-lg font-semibold">3. Body site</label>
-        <select id="body-site" value={bodySite} onChange={(e) => { setBodySite(e.target.value); setError(""); }} className="h-12 w-full rounded-xl border-2 border-slate-200 bg-white px-3 sm:w-96">
-          <option value="">{defaultSite ? `${defaultSite.meaning} (procedure default)` : "Not specified"}</option>
-          {BODY_SITES.map((b) => <option key={b.code} value={b.code}>{b.meaning}</option>)}
-        </select>
-      </div>
-
-      <section aria-labelledby="photos-heading">
-        <h2 id="photos-heading" className="mb-2 text-lg font-semibold">4. Photos, videos, files</h2>
-        <div className="flex flex-wrap gap-3">
-          <label className="flex h-14 cursor-pointer items-center rounded-xl bg-brand-600 px-6 text-lg font-semibold text-white hover:bg-brand-700">
-            Take photo
-            <input type="file" accept="image/*" capture="environment" multiple className="sr-only" onChange={(e) => { addFiles(e.target.files); e.target.value = ""; }} data-testid="camera-input" />
-          </label>
-          <label className="flex h-14 cursor-pointer items-center rounded-xl border-2 border-brand-600 bg-white px-6 text-lg font-semibold text-brand-700 hover:bg-brand-50">
+      <section aria-labelledby="capture-heading">
+        <h2 id="capture-heading" className="mb-2 text-lg font-semibold">2. Photos, videos, files</h2>
+        <LiveCamera onPhoto={onPhoto} onVideo={onVideo} photoBlocked={blockedReason("other")} videoBlocked={blockedReason("video")} maxVideoMs={videoMaxMinutes * 60_000} />
+        <div className="mt-3 flex flex-wrap items-center gap-3">
+          <label className="flex h-14 cursor-pointer items-center rounded-xl border-2 border-brand-600 bg-white px-6 text-lg font-semibold text-brand-700 hover:bg-brand-50 focus-within:outline-4 focus-within:outline-sky-400">
             Choose files
             <input type="file" accept={FILE_TYPES} multiple className="sr-only" onChange={(e) => { addFiles(e.target.files); e.target.value = ""; }} data-testid="file-input" />
           </label>
+          <span className="text-sm text-slate-600">or drop files here: photos, videos, DICOM from devices</span>
         </div>
-        {picked.length > 0 ? (
-          <ul className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-4" aria-label="Photos to send">
-            {picked.map((p) => (
-              <li key={p.id} className="relative overflow-hidden rounded-xl bg-slate-200 ring-1 ring-slate-300">
-                {isPreviewable(p.file) ? (
-                  // eslint-disable-next-line @next/next/no-img-element
-                  <img src={p.url} alt={`Photo ${p.file.name}`} className="aspect-square w-full object-cover" />
-                ) : (
-                  <div className="flex aspect-square w-full flex-col items-center justify-center gap-1 p-3 text-center" aria-label={`File ${p.file.name}`}>
-                    <span className="rounded bg-slate-700 px-2 py-0.5 text-xs font-bold uppercase text-white">{kindOf(p.file)}</span>
-                    <span className="break-all text-sm text-slate-700">{p.file.name}</span>
-                  </div>
-                )}
-                <button type="button" onClick={() => remove(p.id)} aria-label={`Remove ${p.file.name}`} className="absolute right-2 top-2 flex size-11 items-center justify-center rounded-full bg-white/90 text-xl font-bold text-slate-800 shadow">×</button>
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        <ReviewStrip
+          items={items.filter((i) => !i.captureId)}
+          heading="To send"
+          captureSite={site}
+          defaultSiteCode={procedure?.bodySiteCode ?? ""}
+          onRemove={remove}
+          onSite={setItemSite}
+          onDropFiles={addFiles}
+          busy={busy}
+        />
       </section>
 
-      <div className="min-h-16">
-        {progress !== null ? (
-          <div role="progressbar" aria-label="Upload" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)} className="mb-3 h-3 w-full overflow-hidden rounded-full bg-slate-200">
-            <div className="h-full bg-brand-600 transition-[width]" style={{ width: `${Math.round(progress * 100)}%` }} />
-          </div>
-        ) : null}
-        {error ? <p role="alert" className="mb-3 font-medium text-red-700">{error}</p> : null}
-        <button type="button" onClick={send} disabled={progress !== null} className="h-14 w-full rounded-xl bg-emerald-700 text-lg font-semibold text-white hover:bg-emerald-800 disabled:opacity-60 sm:w-auto sm:px-10">
-          {progress !== null ? "Sending…" : `Send ${picked.length || ""} ${picked.every((p) => p.file.type.startsWith("image/")) ? "photo" : "file"}${picked.length === 1 ? "" : "s"} to the archive`}
+      <section aria-labelledby="site-heading">
+        <h2 id="site-heading" className="mb-1 text-lg font-semibold">3. Body site</h2>
+        <p className="mb-2 text-sm text-slate-600">Tap the body map for every item; an item's own site (in the list above) overrides it.</p>
+        <BodyMap value={site} onChange={setSite} emptyLabel={defaultSite ? `${defaultSite.meaning} (procedure default)` : "Not chosen yet"} />
+      </section>
+
+      <fieldset aria-describedby="consent-hint">
+        <legend className="mb-1 text-lg font-semibold">4. Consent</legend>
+        <p id="consent-hint" className="mb-2 text-sm text-slate-600">Required: what the patient agreed to for these images.</p>
+        <div className="grid gap-2 sm:grid-cols-2 lg:grid-cols-4">
+          {CONSENT_CHOICES.map((c) => (
+            <label key={c} className={`flex min-h-16 cursor-pointer items-start gap-3 rounded-xl border-2 bg-white px-4 py-3 ${consent === c ? "border-brand-600 bg-brand-50" : "border-slate-200"}`}>
+              <input type="radio" name="consent" value={c} checked={consent === c} onChange={() => setConsent(c)} className="mt-1 size-5 shrink-0 accent-brand-600" />
+              <span>
+                <span className="block font-medium">{CONSENT_LABELS[c].label}</span>
+                <span className="block text-xs text-slate-600">{CONSENT_LABELS[c].hint}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+        <label className="mt-3 flex min-h-12 cursor-pointer items-center gap-3 rounded-xl border-2 border-amber-300 bg-amber-50 px-4">
+          <input type="checkbox" checked={sensitive} onChange={(e) => setSensitive(e.target.checked)} className="size-5 accent-amber-600" />
+          <span><span className="font-medium">Sensitive image</span> <span className="text-sm text-slate-700">— only you and your department's managers may view it</span></span>
+        </label>
+      </fieldset>
+
+      <div className="sticky bottom-2 z-10 flex min-h-20 items-center gap-4 rounded-2xl bg-white p-3 shadow-lg ring-1 ring-slate-200">
+        <button type="button" onClick={send} disabled={busy || pending.length === 0} className="h-14 shrink-0 rounded-xl bg-emerald-700 px-8 text-lg font-semibold text-white hover:bg-emerald-800 disabled:bg-slate-400">
+          {busy ? "Sending…" : pending.length === 0 ? "Nothing to send yet" : `Send ${pending.length} ${pending.every((i) => i.kind === "other") ? "photo" : "file"}${pending.length === 1 ? "" : "s"} to the archive`}
         </button>
+        <p role="alert" className="line-clamp-3 min-w-0 flex-1 text-sm font-medium text-red-700">{error}</p>
       </div>
 
-      {captures.map((c) => <CaptureStatus key={c.id} initial={c} />)}
+      {sentItems.length > 0 ? (
+        <ReviewStrip items={sentItems} heading="Sent" captureSite={{ code: "", laterality: "" }} defaultSiteCode="" onRemove={() => {}} onSite={() => {}} busy onClear={clearSent} />
+      ) : null}
     </div>
   );
 }

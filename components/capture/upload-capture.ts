@@ -1,15 +1,18 @@
 import * as tus from "tus-js-client";
 import type { TCapture } from "@/lib/capture/get-capture";
+import type { TConsent } from "@/lib/capture/consent";
 
 /** PATCH size: a proxy that buffers requests never holds more than this; a drop costs at most the part in flight. */
 const CHUNK_BYTES = 32 * 1024 * 1024;
 
 /**
  * Upload one file resumably (tus, /api/v1/uploads): if the connection drops, the client asks the server how much
- * arrived and continues from there, retrying for about a minute. Nothing is kept in the browser's storage.
- * Resolves with the upload id.
+ * arrived and continues from there, retrying for about a minute. Nothing is kept in the browser's storage
+ * (no fingerprint in localStorage). Resolves with the upload id; rejects naming the file.
+ * @param file - the photo, video or DICOM file (a File kept in memory only)
+ * @param onFraction - progress of this file, 0…1
  */
-const uploadFile = (file: File, onBytes: (sent: number) => void): Promise<string> =>
+export const uploadFile = (file: File, onFraction: (fraction: number) => void): Promise<string> =>
   new Promise((resolve, reject) => {
     const upload = new tus.Upload(file, {
       endpoint: "/api/v1/uploads",
@@ -17,7 +20,7 @@ const uploadFile = (file: File, onBytes: (sent: number) => void): Promise<string
       retryDelays: [0, 1000, 3000, 5000, 10_000, 20_000, 20_000],
       storeFingerprintForResuming: false,
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
-      onProgress: (sent) => onBytes(sent),
+      onProgress: (sent, total) => onFraction(total > 0 ? sent / total : 0),
       onSuccess: () => resolve(upload.url!.split("/").pop()!),
       onError: (error) => {
         const body = (error as tus.DetailedError).originalResponse?.getBody();
@@ -27,36 +30,39 @@ const uploadFile = (file: File, onBytes: (sent: number) => void): Promise<string
     upload.start();
   });
 
+export type TCaptureRequest = {
+  encounterId: string;
+  procedureId: string;
+  consent: TConsent;
+  sensitive: boolean;
+  /** In the order of the items; each with its own body site and Image Laterality when chosen. */
+  uploads: { id: string; bodySite?: string; imageLaterality?: string }[];
+};
+
 /**
- * Upload the files (resumably, one after the other, with overall progress), then create the capture from them.
- * Resolves with the created capture or rejects with the server's explanation.
+ * Create the capture from finished uploads (the server wraps each file as DICOM and queues its delivery).
+ * Resolves with the created capture or rejects with the server's explanation (which names the refused file).
  */
-export const uploadCapture = async (
-  input: { encounterId: string; procedureId: string; imageLaterality: string; bodySite: string; files: File[] },
-  onProgress: (fraction: number) => void,
-): Promise<TCapture> => {
-  const total = input.files.reduce((sum, f) => sum + f.size, 0) || 1;
-  let done = 0;
-  const ids: string[] = [];
-  for (const file of input.files) {
-    ids.push(await uploadFile(file, (sent) => onProgress(Math.min(1, (done + sent) / total))));
-    done += file.size;
-  }
+export const createCaptureFromUploads = async (request: TCaptureRequest): Promise<TCapture> => {
   const response = await fetch("/api/v1/captures", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      encounterId: input.encounterId,
-      procedureId: input.procedureId,
-      imageLaterality: input.imageLaterality,
-      ...(input.bodySite ? { bodySite: input.bodySite } : {}),
-      uploads: ids.map((id) => ({ id })),
-    }),
+    body: JSON.stringify(request),
   });
   const body = (await response.json().catch(() => null)) as (TCapture & { error?: string }) | null;
   if (response.status !== 201 || !body) {
-    throw new Error(body?.error ?? `upload failed (HTTP ${response.status})`);
+    throw new Error(body?.error ?? `the server refused the capture (HTTP ${response.status})`);
   }
 
   return body;
+};
+
+/**
+ * The capture's delivery state now (GET /api/v1/captures/<id>); null when the request failed (try again later).
+ * @param id - capture id
+ */
+export const fetchCapture = async (id: string): Promise<TCapture | null> => {
+  const response = await fetch(`/api/v1/captures/${id}`, { cache: "no-store" }).catch(() => null);
+
+  return response?.ok ? ((await response.json()) as TCapture) : null;
 };

@@ -25,7 +25,9 @@ import { userNameToDicom } from "../worklist/format-name";
 import { getCapture, type TCapture } from "./get-capture";
 import { toPhotoContext } from "./to-photo-context";
 import type { TUploadedFile } from "./receive-upload";
-import { wrapUpload, type TWrappedUpload } from "./wrap-upload";
+import { sniffFile, wrapUpload, type TWrappedUpload } from "./wrap-upload";
+import type { TConsent } from "./consent";
+import { isMediumAllowed } from "./allowed-media";
 
 export type TCreateCaptureInput = {
   encounterId: string;
@@ -36,7 +38,22 @@ export type TCreateCaptureInput = {
   bodySite?: string;
   /** Body site per file (index in `files`), overriding `bodySite`. */
   bodySites?: Record<number, string>;
+  /** Image Laterality per file (index in `files`), overriding `imageLaterality`. */
+  lateralities?: Record<number, "R" | "L" | "U" | "B">;
+  /**
+   * The patient's consent (lib/capture/consent.ts). The web app always sends one; an API client that sends none
+   * gets "" recorded (not recorded) and no consent attributes in the objects — README "Consent".
+   */
+  consent?: TConsent | "";
+  /** Sensitive image: restricted viewing (Study.sensitive) and Confidentiality Constraint in the objects. */
+  sensitive?: boolean;
 };
+
+const MEDIUM_NAME = { dicom: "DICOM files", video: "videos", other: "photos" } as const;
+
+/** The item's default Image Laterality (R, L, B, U; "" = none → undefined, the builders' default). */
+const lateralityOf = (value: string): "R" | "L" | "U" | "B" | undefined =>
+  value === "R" || value === "L" || value === "U" || value === "B" ? value : undefined;
 
 /** The coded body site of file `index`: its own, else the capture's, else the item's default; checked. */
 const bodySiteOf = (
@@ -87,6 +104,17 @@ export const createCapture = async (
   if (!item || !item.active || (!canSeeAllDepartments(user) && !user.departmentIds.includes(item.departmentId))) {
     throw new AppError("bad_request", "procedureId is not an active catalog item of your departments");
   }
+  // What the item allows (photo, video, ultrasound), checked before any work: the refusal names the file.
+  for (const [index, file] of input.files.entries()) {
+    const kind = await sniffFile(file.tempPath);
+    if (!isMediumAllowed(kind, item)) {
+      throw new AppError(
+        "unsupported_media",
+        `${file.originalName || `file ${index + 1}`}: "${item.meaning}" does not take ${MEDIUM_NAME[kind]} (allowed: ${item.allowedMedia})`,
+      );
+    }
+  }
+  const consent = { use: input.consent ?? "", sensitive: input.sensitive ?? false };
   const now = new Date();
   const studyInstanceUid = createUid(opts.orgRoot);
   const seriesInstanceUid = createUid(opts.orgRoot);
@@ -111,9 +139,9 @@ export const createCapture = async (
         sopInstanceUid,
         instanceNumber: index + 1,
         at: now,
-        imageLaterality: input.imageLaterality,
+        imageLaterality: input.lateralities?.[index] ?? input.imageLaterality ?? lateralityOf(item.laterality),
       });
-      const context = { ...base, instance: { ...base.instance, anatomicRegion } };
+      const context = { ...base, consent, instance: { ...base.instance, anatomicRegion } };
       const result = await wrapUpload(file, context, {
         modality: item.modality,
         outPath: path.join(opts.dataDir, relPath),
@@ -140,6 +168,9 @@ export const createCapture = async (
         catalogItemId: item.id,
         operatorId: user.id,
         studyDescription: item.meaning,
+        catalogVersion: item.version,
+        consent: consent.use,
+        sensitive: consent.sensitive,
         createdAt: now,
         series: {
           create: seriesList.map(([uid, modality], i) => ({ seriesInstanceUid: uid, modality, seriesNumber: i + 1 })),
@@ -173,7 +204,7 @@ export const createCapture = async (
       patientId: encounter.patientId,
       studyId: study.id,
       subject: studyInstanceUid,
-      detail: `${made.length} image(s), encounter ${encounter.id}, catalog ${item.code}`,
+      detail: `${made.length} image(s), encounter ${encounter.id}, catalog ${item.code} v${item.version}, consent ${consent.use || "not recorded"}${consent.sensitive ? ", sensitive" : ""}`,
     });
 
     return study.id;

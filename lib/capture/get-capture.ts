@@ -16,7 +16,29 @@ export type TCaptureInstance = {
   status: TDeliveryStatus;
   lastError: string;
 };
-export type TCapture = { id: string; studyInstanceUid: string; encounterId: string; createdAt: string; instances: TCaptureInstance[] };
+export type TCapture = {
+  id: string;
+  studyInstanceUid: string;
+  encounterId: string;
+  createdAt: string;
+  /** lib/capture/consent.ts value, "" = not recorded. */
+  consent: string;
+  sensitive: boolean;
+  /** The catalog item's version the capture used. */
+  catalogVersion: number;
+  instances: TCaptureInstance[];
+};
+
+/**
+ * Who may see a capture flagged "sensitive image" (Study.sensitive): its operator, and managers and admins of the
+ * capturing department (the catalog item's); admins of every department.
+ * @param user - the caller
+ * @param study - operator and the catalog item's department of the capture
+ */
+export const maySeeSensitive = (user: TSessionUser, study: { operatorId: string; departmentId: string }): boolean =>
+  user.id === study.operatorId ||
+  user.role === "admin" ||
+  (user.role === "manager" && user.departmentIds.includes(study.departmentId));
 
 /**
  * One instance's state over all its destinations: failed if any failed, stored when all stored, sending while
@@ -48,10 +70,12 @@ export const getCapture = async (db: TDb, user: TSessionUser, id: string, opts: 
   const study = await db.study.findFirst({
     where: { id, encounter: visibleEncounterWhere(user) },
     include: {
+      catalogItem: { select: { departmentId: true } },
       series: { include: { instances: { include: { deliveries: true }, orderBy: { instanceNumber: "asc" } } }, orderBy: { seriesNumber: "asc" } },
     },
   });
-  if (!study) {
+  // A sensitive capture is "not found" for everyone else, as another department's capture is.
+  if (!study || (study.sensitive && !maySeeSensitive(user, { operatorId: study.operatorId, departmentId: study.catalogItem.departmentId }))) {
     throw new AppError("not_found", "capture not found");
   }
   // One audit event per user, study and 5 minutes: the capture page polls this every second.
@@ -68,6 +92,9 @@ export const getCapture = async (db: TDb, user: TSessionUser, id: string, opts: 
     studyInstanceUid: study.studyInstanceUid,
     encounterId: study.encounterId,
     createdAt: study.createdAt.toISOString(),
+    consent: study.consent,
+    sensitive: study.sensitive,
+    catalogVersion: study.catalogVersion,
     instances: study.series.flatMap((s) =>
       s.instances.map((i) => ({
         sopInstanceUid: i.sopInstanceUid,

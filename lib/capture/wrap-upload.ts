@@ -46,8 +46,8 @@ const MODALITY_BY_SOP_CLASS: Record<string, string> = {
   "1.2.840.10008.5.1.4.1.1.77.1.4.1": "XC",
 };
 
-/** What a file is by its first bytes: DICOM Part 10 ("DICM" after the preamble), a video container, or other. */
-const sniffFile = async (file: string): Promise<"dicom" | "video" | "other"> => {
+/** What a file is by its first bytes (also used to check the catalog item's allowed media): DICOM Part 10 ("DICM" after the preamble), a video container, or other. */
+export const sniffFile = async (file: string): Promise<"dicom" | "video" | "other"> => {
   const handle = await fs.promises.open(file, "r");
   try {
     const head = Buffer.alloc(132);

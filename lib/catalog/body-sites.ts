@@ -41,6 +41,17 @@ export const BODY_SITES: readonly TBodySite[] = [
   site("60184004", "Sigmoid colon", "endoscopy"),
   site("110612005", "Anus, rectum and sigmoid colon", "endoscopy"),
   site("34402009", "Rectum", "endoscopy"),
+  // Regions the body map (lib/capture/body-map-regions.ts) offers that the list above lacked (PS3.16 CID 4031).
+  site("69536005", "Head", "region"),
+  site("89545001", "Face", "region"),
+  site("16982005", "Shoulder", "region", true),
+  site("127949000", "Elbow", "region", true),
+  site("8205005", "Wrist", "region", true),
+  site("77568009", "Back", "region"),
+  site("816092008", "Pelvis", "region"),
+  site("46862004", "Buttock", "region", true),
+  site("29836001", "Hip", "region", true),
+  site("70258002", "Ankle joint", "region", true),
 ];
 
 /**

@@ -11,6 +11,16 @@ export type TCatalogItemSummary = {
   /** Default body site (SNOMED CT code, lib/catalog/body-sites.ts), "" = none. */
   bodySiteCode: string;
   requireBodySite: boolean;
+  /** Media the item accepts (photo, video, ultrasound). */
+  allowedMedia: string[];
+  /** Default Image Laterality (R, L, B, U), "" = none. */
+  laterality: string;
+  /** CatalogItem.version in force (recorded with a capture as Study.catalogVersion). */
+  version: number;
+  /** Optional standard mapping (SNOMED CT "SCT" / LOINC "LN") of the local code; "" when none. */
+  mappedCode: string;
+  mappedScheme: string;
+  mappedMeaning: string;
 };
 
 /**
@@ -41,5 +51,11 @@ export const findCatalogItems = async (
     modality: r.modality,
     bodySiteCode: r.bodySiteCode,
     requireBodySite: r.requireBodySite,
+    allowedMedia: r.allowedMedia.split(",").map((m) => m.trim()).filter(Boolean),
+    laterality: r.laterality,
+    version: r.version,
+    mappedCode: r.mappedCode,
+    mappedScheme: r.mappedScheme,
+    mappedMeaning: r.mappedMeaning,
   }));
 };

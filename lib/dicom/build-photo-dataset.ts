@@ -12,7 +12,7 @@ import {
 } from "@/lib/dicom/format-dicom-values";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
 import { VL_ENDOSCOPIC_IMAGE_STORAGE, VL_PHOTOGRAPHIC_IMAGE_STORAGE } from "@/lib/dicom/uids";
-import { codeItem, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
+import { codeItem, consentModule, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
 
 /** Image Pixel facts derived from the pixels that will be stored, and their colour profile. */
 export type TPixelFacts = {
@@ -81,6 +81,8 @@ export const buildPhotoDataset = (
     InstanceCreationTime: toDicomTime(now),
     TimezoneOffsetFromUTC: toTimezoneOffset(contentDateTime),
     ...patientModule(context.patient),
+    // Consent (SOP Common) and the sensitive-image constraint (Patient): README "Consent".
+    ...consentModule(context.consent),
     // General Study (C.7.2.1): no order, so Accession Number is present and empty (Type 2) and no issuer sequence.
     ...studyModules(context),
     // General Series (C.7.3.1).

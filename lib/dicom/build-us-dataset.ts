@@ -14,7 +14,7 @@ import {
   toTimezoneOffset,
 } from "@/lib/dicom/format-dicom-values";
 import type { TPhotoContext } from "@/lib/dicom/photo-context";
-import { codeItem, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
+import { codeItem, consentModule, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
 
 /** Ultrasound Image Storage (PS3.4 Annex B; IOD PS3.3 A.6). */
 export const US_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.6.1";
@@ -106,6 +106,8 @@ export const buildUsDataset = (
     InstanceCreationTime: toDicomTime(now),
     TimezoneOffsetFromUTC: toTimezoneOffset(instance.contentDateTime),
     ...patientModule(context.patient),
+    // Consent (SOP Common) and the sensitive-image constraint (Patient): README "Consent".
+    ...consentModule(context.consent),
     // General Study (C.7.2.1): encounter-based, Accession Number present and empty.
     ...studyModules(context),
     // General Series (C.7.3.1): the US IOD has no Image Laterality, so laterality goes in Laterality (2C): R or L for

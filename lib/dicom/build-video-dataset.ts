@@ -23,7 +23,7 @@ import {
   VIDEO_PHOTOGRAPHIC_IMAGE_STORAGE,
 } from "@/lib/dicom/uids";
 import { VideoContextError } from "@/lib/dicom/video-errors";
-import { codeItem, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
+import { codeItem, consentModule, patientModule, pn, studyModules } from "@/lib/dicom/dataset-modules";
 
 /** The IODs a video can be stored as. */
 export type TVideoIod = "video-photographic" | "video-endoscopic" | "us-multiframe";
@@ -73,6 +73,8 @@ const identityModules = (context: TPhotoContext): TNaturalDataset => {
     InstanceCreationTime: toDicomTime(now),
     TimezoneOffsetFromUTC: toTimezoneOffset(instance.contentDateTime),
     ...patientModule(p),
+    // Consent (SOP Common) and the sensitive-image constraint (Patient): README "Consent".
+    ...consentModule(context.consent),
     // No order: Accession Number present and empty (Type 2), no Issuer of Accession Number Sequence.
     ...studyModules(context),
     SeriesInstanceUID: series.seriesInstanceUid,

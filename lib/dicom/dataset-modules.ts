@@ -74,3 +74,36 @@ export const studyModules = ({ study, encounter }: Pick<TPhotoContext, "study" |
   AdmissionID: fit("Admission ID (visit number)", encounter.visitNumber, 64),
   IssuerOfAdmissionIDSequence: [{ LocalNamespaceEntityID: encounter.visitIssuer }],
 });
+
+/** Confidentiality Constraint on Patient Data Description (0040,3001) of a capture flagged "sensitive image". */
+export const SENSITIVE_IMAGE_CONSTRAINT = "SENSITIVE IMAGE - restricted viewing";
+
+/**
+ * The patient's consent and the sensitive flag (lib/dicom/README.md, "Consent"):
+ * - Consent for Clinical Trial Use Sequence (0012,0083) of the Clinical Trial Study module (C.7.2.3, a "U" module of
+ *   every IOD we write, Type 3 there), one item per use, with the module's Type 2 Clinical Trial Time Point ID
+ *   (0012,0050) present and empty (no trial): Consent for Distribution Flag (0012,0085) YES/NO and, when YES,
+ *   Distribution Type (0012,0084) (Type 1C):
+ *   clinical → NO; teaching → YES RESTRICTED_REUSE; publication → YES RESTRICTED_REUSE + YES PUBLIC_RELEASE;
+ *   paper → NO (the form's scope is not known here: nothing may be reused until someone reads the form);
+ *   not recorded ("") → no sequence.
+ * - sensitive → Confidentiality Constraint on Patient Data Description (0040,3001), Patient module (C.7.1.1,
+ *   Type 3).
+ * @param consent - the capture's consent; undefined or use "" = not recorded
+ */
+export const consentModule = (consent: TPhotoContext["consent"]): TNaturalDataset => {
+  if (!consent) {
+    return {};
+  }
+  const yes = (type: "RESTRICTED_REUSE" | "PUBLIC_RELEASE"): TNaturalDataset => ({ ConsentForDistributionFlag: "YES", DistributionType: type });
+  const items: Record<string, TNaturalDataset[]> = {
+    clinical: [{ ConsentForDistributionFlag: "NO" }],
+    paper: [{ ConsentForDistributionFlag: "NO" }],
+    teaching: [yes("RESTRICTED_REUSE")],
+    publication: [yes("RESTRICTED_REUSE"), yes("PUBLIC_RELEASE")],
+  };
+  return {
+    ...(consent.use ? { ClinicalTrialTimePointID: "", ConsentForClinicalTrialUseSequence: items[consent.use] } : {}),
+    ...(consent.sensitive ? { ConfidentialityConstraintOnPatientDataDescription: SENSITIVE_IMAGE_CONSTRAINT } : {}),
+  };
+};

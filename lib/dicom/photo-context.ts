@@ -2,6 +2,8 @@
  * What the capture flow knows about a photo when it asks for a DICOM object: identifiers from the ADT-fed worklist
  * (PID, PV1), the study/series/instance UIDs it minted, and the signed-in operator. See README.md for the mapping.
  */
+import type { TConsent } from "../capture/consent";
+
 /** A coded concept (Code Sequence Macro, PS3.3 Table 8.8-1), e.g. SNOMED CT "SCT". */
 export type TCodedConcept = { code: string; scheme: string; meaning: string };
 
@@ -56,6 +58,11 @@ export type TPhotoContext = {
   };
   /** DICOM PN, e.g. "Clinician^Derm". */
   operatorName: string;
+  /**
+   * The patient's consent for these images and the "sensitive image" flag (lib/capture/consent.ts); written by
+   * consentModule (dataset-modules.ts). Absent or use "" = not recorded (API clients that do not send it).
+   */
+  consent?: { use: TConsent | ""; sensitive: boolean };
   /** Defaults to "Encounter Capture". */
   manufacturer?: string;
 };

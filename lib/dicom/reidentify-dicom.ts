@@ -80,7 +80,8 @@ const t = (group: number, element: number): number => ((group << 16) | element) 
 const hex = (tag: number): string =>
   `(${(tag >>> 16).toString(16).padStart(4, "0")},${(tag & 0xffff).toString(16).padStart(4, "0")})`.toUpperCase();
 
-const TAG = {
+/** Tags this module (and lib/dicom/stamp-bucket-identity.ts) writes. */
+export const TAG = {
   SpecificCharacterSet: t(0x0008, 0x0005),
   SOPClassUID: t(0x0008, 0x0016),
   SOPInstanceUID: t(0x0008, 0x0018),
@@ -296,20 +297,20 @@ const checkNativeLength = (file: TDicomFile, byTag: Map<number, TRawElement>, ge
 type TGeometry = { rows: number; columns: number; frames: number };
 
 /** A string element's text ("" when absent). */
-const textAt = (byTag: Map<number, TRawElement>, tag: number): string => {
+export const textAt = (byTag: Map<number, TRawElement>, tag: number): string => {
   const e = byTag.get(tag);
   return e ? textOf(e) : "";
 };
 
 /** How new text is encoded, and the Specific Character Set to write (null: keep the source's). PS3.5 §6.1.2. */
-type TCharset = { encoding: BufferEncoding; value: string | null };
+export type TCharset = { encoding: BufferEncoding; value: string | null };
 
 /**
  * ADT names may need any script. Default repertoire or UTF-8 sources become ISO_IR 192 (ASCII is a subset, so old
  * values stay valid); an ISO_IR 100 source keeps Latin-1 when the new values fit; any other character set is kept
  * when the new values are ASCII. Anything else would re-interpret the device's own text, so it is refused.
  */
-const chooseCharset = (source: string, newTexts: string[]): TCharset => {
+export const chooseCharset = (source: string, newTexts: string[]): TCharset => {
   if (source === "" || source === "ISO_IR 6" || source === "ISO_IR 192") {
     return { encoding: "utf8", value: source === "ISO_IR 192" ? null : "ISO_IR 192" };
   }
@@ -431,7 +432,7 @@ const removals = (byTag: Map<number, TRawElement>, writes: Map<number, Buffer>):
  * replaced or removed, as they were encoded; attributes we inserted appear with zero length (they had no value).
  * Items already present (earlier modifications) are kept in front of ours.
  */
-const originalAttributes = (args: {
+export const originalAttributes = (args: {
   byTag: Map<number, TRawElement>;
   changed: number[];
   inserted: Map<number, string>;

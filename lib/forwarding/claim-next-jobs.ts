@@ -34,6 +34,11 @@ export type TClaimedJob = {
   };
   /** kind: "stow-rs" or "dimse" (url then dicom://CALLED_AE@host:port). */
   destination: { id: string; name: string; url: string; kind: string };
+  /** The rule version that routed the job: its bucket identity is stamped into the bytes sent (stamp-bucket-identity.ts). */
+  ruleVersion?: {
+    id: string; version: number; createdAt: Date; issuerOfPatientId: string; institutionName: string;
+    institutionDepartmentName: string; sourceSystemCode: string; rule: { name: string };
+  } | null;
 };
 
 export type TClaimOptions = {
@@ -90,6 +95,12 @@ const CLAIMED_JOB_SELECT = {
     },
   },
   destination: { select: { id: true, name: true, url: true, kind: true } },
+  ruleVersion: {
+    select: {
+      id: true, version: true, createdAt: true, issuerOfPatientId: true, institutionName: true,
+      institutionDepartmentName: true, sourceSystemCode: true, rule: { select: { name: true } },
+    },
+  },
 } as const;
 
 /**

@@ -8,11 +8,16 @@
  * | FailedSOPSequence, FailureReason A7xx (out of resources)      | transient |
  * | FailedSOPSequence, FailureReason 0110 (processing failure)    | transient |
  * | FailedSOPSequence, FailureReason A9xx, Cxxx, 0122, 0124       | permanent |
+ * | FailedSOPSequence, FailureReason 45070 (0xB00E), HTTP 2xx/409  | stored    |
  * | ReferencedSOPSequence, HTTP 2xx or 4xx                        | stored    |
  * | HTTP 2xx without the instance in ReferencedSOPSequence        | transient |
  * | HTTP 408, 429, 5xx (507 insufficient storage included)        | transient |
  * | HTTP 400 without a reason for the instance                    | transient |
- * | any other status (other 4xx, 3xx)                             | permanent |
+ * | HTTP 413 (request too large)                                  | permanent |
+ * | any other status (401, 403, 404, 409, 415, other 4xx, 3xx)    | permanent |
+ *
+ * A transient answer with a Retry-After header (429, 503; delta-seconds or HTTP-date, RFC 9110 §10.2.3) carries
+ * `retryAfterMs`: the next attempt waits at least that long (retry-policy.ts), still bounded by the horizon.
  *
  * Why some rows are as they are:
  * - A 200 that does not list the instance is not trusted: Orthanc once answered 200 to a chunked request and
@@ -25,7 +30,18 @@
  *   names an A9xx/Cxxx reason is permanent.
  * - A reference inside a 4xx answer is believed: Orthanc answers 400 for a whole request when one part is
  *   unreadable, yet lists the parts it did store; retrying them would tie them to the bad one.
- * - Unknown reason codes (e.g. vendor codes) fall through to the HTTP status rows.
+ * - Unknown reason codes (e.g. vendor codes) fall through to the HTTP status rows, with one exception: Microsoft's
+ *   DICOM service reports an instance it already holds with FailureReason 45070 (microsoft/dicom-server PR #2431),
+ *   in a 202 or a 409. We send the same bytes under a SOP Instance UID on every retry, so "already stored" is our
+ *   own earlier copy, typically stored by an attempt whose response was lost (a crash, a reset): stored, with a
+ *   warning kept in lastError, as Orthanc's silent "AlreadyStored" is. Treating it as permanent would fail a job
+ *   the archive holds.
+ * - 413 is permanent for the request that got it. deliver-job-group.ts sends each instance of a batched request
+ *   that got 413 again on its own, at once; an instance that alone gets 413 is larger than the archive accepts.
+ * - 401/403 are permanent: retrying with the same credentials cannot succeed; an admin fixes the destination's
+ *   credentials and resends the failed items (operations page).
+ * - Orthanc 1.10 (Debian 12) with a full storage area answers STOW-RS with 200 and empty sequences; the
+ *   "2xx without the instance" row makes that transient (tests/integration/forwarding/storage-full.test.ts).
  */
 import type { TStowInstanceResult } from "./stow-rs-client";
 
@@ -35,7 +51,34 @@ export type TDeliveryOutcome = {
   detail: string;
   /** Stored with a WarningReason (e.g. 0xB000 coercion): kept in lastError so it stays visible. */
   warning?: string;
+  /** Stored and confirmed by a QIDO-RS query (verify-stored.ts): DeliveryJob.verifiedAt. */
+  verifiedAt?: Date;
+  /** The archive asked us to wait this long before the next attempt (Retry-After). */
+  retryAfterMs?: number;
 };
+
+/**
+ * Retry-After as milliseconds from `now`: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined when absent
+ * or unreadable.
+ * @param value - the header value
+ * @param now - the current time, ms since the epoch
+ */
+export const parseRetryAfter = (value: string | undefined, now: number = Date.now()): number | undefined => {
+  const text = value?.trim();
+  if (!text) {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) {
+    return Number.parseInt(text, 10) * 1000;
+  }
+  // An HTTP-date names its month ("Thu, 01 Jan 2026 00:00:30 GMT"); Date.parse alone would read "-5" as a year.
+  const at = /[A-Za-z]/.test(text) ? Date.parse(text) : Number.NaN;
+
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+};
+
+/** Microsoft DICOM service: "the instance already exists" (a vendor FailureReason, decimal 45070). */
+const ALREADY_STORED = 45070;
 
 const hex = (code: number): string => `0x${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
@@ -63,14 +106,15 @@ const classifyReason = (code: number): { kind: "transient" | "permanent"; meanin
   return undefined;
 };
 
-/**
- * Classify one instance's result.
- * @param result - the per-instance result of stowInstances
- */
-export const classifyResult = (result: TStowInstanceResult): TDeliveryOutcome => {
+const classifyStatus = (result: TStowInstanceResult): TDeliveryOutcome => {
   const { status } = result;
   if (status === null) {
     return { kind: "transient", detail: `no response: ${result.networkError ?? "unknown network error"}` };
+  }
+  if (result.failed && result.failureReason === ALREADY_STORED && ((status >= 200 && status < 300) || status === 409)) {
+    const warning = `FailureReason ${hex(ALREADY_STORED)} (already stored)`;
+
+    return { kind: "stored", detail: `HTTP ${status}, ${warning}`, warning };
   }
   if (result.failed) {
     const code = result.failureReason;
@@ -97,6 +141,21 @@ export const classifyResult = (result: TStowInstanceResult): TDeliveryOutcome =>
   if (status === 400) {
     return { kind: "transient", detail: `HTTP 400 without a failure reason for the instance (may be archive full)${reasonNote}` };
   }
+  if (status === 413) {
+    return { kind: "permanent", detail: `HTTP 413 (request too large for the archive)${reasonNote}` };
+  }
 
   return { kind: "permanent", detail: `HTTP ${status}${reasonNote}` };
+};
+
+/**
+ * Classify one instance's result.
+ * @param result - the per-instance result of stowInstances
+ * @param now - the current time, ms (for a Retry-After given as an HTTP-date)
+ */
+export const classifyResult = (result: TStowInstanceResult, now: number = Date.now()): TDeliveryOutcome => {
+  const outcome = classifyStatus(result);
+  const retryAfterMs = outcome.kind === "transient" ? parseRetryAfter(result.retryAfter, now) : undefined;
+
+  return retryAfterMs === undefined ? outcome : { ...outcome, detail: `${outcome.detail}, Retry-After ${Math.round(retryAfterMs / 1000)} s`, retryAfterMs };
 };

@@ -8,8 +8,8 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import type { TClaimedJob } from "./claim-next-jobs";
 
 export type TCompletion =
-  /** The archive holds the instance; `warning` (a WarningReason) is kept in lastError. */
-  | { kind: "stored"; detail: string; warning?: string }
+  /** The archive holds the instance; `warning` (a WarningReason) is kept in lastError; verifiedAt: QIDO-RS found it. */
+  | { kind: "stored"; detail: string; warning?: string; verifiedAt?: Date }
   /** Dead-lettered: a permanent failure, or transient failures past the retry horizon. */
   | { kind: "failed"; error: string }
   /** A transient failure: try again at nextAttemptAt. */
@@ -32,7 +32,7 @@ export const completeJob = async (
     const release = { attempts: { increment: 1 }, leaseUntil: null, lockedBy: null };
     let data;
     if (completion.kind === "stored") {
-      data = { ...release, status: "stored", storedAt: now, lastError: completion.warning ?? "" };
+      data = { ...release, status: "stored", storedAt: now, verifiedAt: completion.verifiedAt ?? null, lastError: completion.warning ?? "" };
     } else if (completion.kind === "failed") {
       data = { ...release, status: "failed", lastError: completion.error.slice(0, MAX_ERROR_LENGTH) };
     } else {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { TDb } from "../db";
 import { AppError } from "../errors";
+import { enqueueDeliveries } from "./enqueue-deliveries";
 import { parseDimseUrl } from "./parse-dimse-url";
 
 /**
@@ -91,11 +92,11 @@ export const createDestination = async (db: TDb, input: TDestinationInput): Prom
       create: { ...columns, authSecret },
       update: { ...columns, ...secret },
     });
-    const waiting = await tx.instance.findMany({ where: { deliveries: { none: {} } }, select: { id: true } });
-    if (dest.enabled && waiting.length > 0) {
-      await tx.deliveryJob.createMany({ data: waiting.map((i) => ({ instanceId: i.id, destinationId: dest.id })) });
-    }
+    const waiting = await tx.instance.findMany({ where: { deliveries: { none: {} }, purgedAt: null }, select: { id: true } });
+    // Routed as a capture would be now (resolve-routes.ts): with no rules, to every enabled destination (this one
+    // included); with rules, unrouted captures stay unrouted until a rule covers them.
+    const queued = dest.enabled && waiting.length > 0 ? await enqueueDeliveries(tx, waiting.map((i) => i.id)) : 0;
 
-    return { id: dest.id, queued: dest.enabled ? waiting.length : 0 };
+    return { id: dest.id, queued };
   });
 };

@@ -1,7 +1,8 @@
 /**
  * One delivery attempt for a group of claimed jobs bound for the same destination: re-stamp a file whose identity
- * changed since capture (restamp-instance.ts), check each file against the SHA-256 recorded for it, send the good ones in one STOW-RS request, classify each instance's result and
- * record it. Every attempt reads the file again from DATA_DIR, so every retry sends the same bytes under the
+ * changed since capture (restamp-instance.ts), check each file against the SHA-256 recorded for it, send the good ones in one STOW-RS request, classify each instance's result
+ * (a batch refused with 413 is sent again one by one; with Destination.verifyWithQido a success is confirmed by
+ * QIDO-RS) and record it; a transient failure is retried no sooner than the archive's Retry-After. Every attempt reads the file again from DATA_DIR, so every retry sends the same bytes under the
  * same SOP Instance UID (reliability-matrix.md §2.2); a file that no longer matches its digest is never sent.
  */
 import type http from "node:http";
@@ -15,8 +16,10 @@ import { restampInstance } from "./restamp-instance";
 import { decideRetry, type TRetryPolicy } from "./retry-policy";
 import { cStoreFiles } from "./dimse/c-store-files";
 import { parseDimseUrl } from "./parse-dimse-url";
-import { stowInstances, type TTransferObserver } from "./stow-rs-client";
+import { stowInstances, type TStowInstanceResult, type TTransferObserver } from "./stow-rs-client";
+import { confirmWithQido } from "./verify-stored";
 import { sha256File } from "../sha256-file";
+import { removeStampedFiles, stampBucketIdentity } from "./stamp-bucket-identity";
 
 export type TDeliverContext = {
   db: TDb;
@@ -37,7 +40,7 @@ export type TDeliverContext = {
 };
 
 /** Resolve and verify the job's file; an outcome instead of a path when it must not be sent. */
-const checkLocalFile = async (job: TClaimedJob, dataDir: string): Promise<string | TDeliveryOutcome> => {
+const checkLocalFile = async (job: TClaimedJob, { dataDir, db }: TDeliverContext): Promise<string | TDeliveryOutcome> => {
   const root = path.resolve(dataDir);
   const file = path.resolve(root, job.instance.filePath);
   if (!file.startsWith(root + path.sep)) {
@@ -51,9 +54,13 @@ const checkLocalFile = async (job: TClaimedJob, dataDir: string): Promise<string
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "EIO";
     // A missing file will not come back; anything else (EIO, EACCES, a stale mount) may pass.
-    return code === "ENOENT"
-      ? { kind: "permanent", detail: "local file missing" }
-      : { kind: "transient", detail: `cannot read local file (${code})` };
+    if (code !== "ENOENT") {
+      return { kind: "transient", detail: `cannot read local file (${code})` };
+    }
+    // Deleted on purpose after every delivery was stored (purge-media.ts), or lost.
+    const purged = await db.instance.findUnique({ where: { id: job.instance.id }, select: { purgedAt: true } });
+
+    return { kind: "permanent", detail: purged?.purgedAt ? "local copy purged (retention period over); cannot send again" : "local file missing" };
   }
 
   return file;
@@ -61,12 +68,12 @@ const checkLocalFile = async (job: TClaimedJob, dataDir: string): Promise<string
 
 const toCompletion = (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliverContext, now: Date): TCompletion => {
   if (outcome.kind === "stored") {
-    return { kind: "stored", detail: outcome.detail, warning: outcome.warning };
+    return { kind: "stored", detail: outcome.detail, warning: outcome.warning, verifiedAt: outcome.verifiedAt };
   }
   if (outcome.kind === "permanent") {
     return { kind: "failed", error: outcome.detail };
   }
-  const decision = decideRetry({ createdAt: job.createdAt, attempts: job.attempts + 1 }, now, ctx.retryPolicy);
+  const decision = decideRetry({ createdAt: job.createdAt, attempts: job.attempts + 1 }, now, ctx.retryPolicy, Math.random, outcome.retryAfterMs);
   if (decision.kind === "give-up") {
     return { kind: "failed", error: `gave up after ${job.attempts + 1} attempts (retry horizon reached): ${outcome.detail}` };
   }
@@ -150,6 +157,15 @@ const storeOverDimse = async (
  * @param ctx - database, DATA_DIR, worker id, timeout, retry policy, logger
  */
 export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext): Promise<void> => {
+  const stamped: string[] = [];
+  try {
+    await deliverJobs(jobs, ctx, stamped);
+  } finally {
+    await removeStampedFiles(stamped);
+  }
+};
+
+const deliverJobs = async (jobs: TClaimedJob[], ctx: TDeliverContext, stamped: string[]): Promise<void> => {
   const sendable: { job: TClaimedJob; file: string }[] = [];
   for (const claimed of jobs) {
     // The identity may have changed since capture (merge, MRN/visit change, correction): re-stamp first.
@@ -159,11 +175,16 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
       continue;
     }
     const job = { ...claimed, instance };
-    const checked = await checkLocalFile(job, ctx.dataDir);
-    if (typeof checked === "string") {
-      sendable.push({ job, file: checked });
+    const checked = await checkLocalFile(job, ctx);
+    // The bucket identity of the job's rule version goes into a temporary copy, never into the file itself.
+    const bytes = typeof checked === "string" ? await stampBucketIdentity(job, checked, ctx.dataDir) : checked;
+    if ("file" in bytes) {
+      sendable.push({ job, file: bytes.file });
+      if (bytes.temporary) {
+        stamped.push(bytes.file);
+      }
     } else {
-      await record(job, checked, ctx);
+      await record(job, bytes, ctx);
     }
   }
   const first = sendable[0];
@@ -177,16 +198,25 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
 
     return;
   }
-  try {
-    const results = await stowInstances({
+  const stow = (items: typeof sendable): Promise<TStowInstanceResult[]> =>
+    stowInstances({
       baseUrl: first.job.destination.url,
-      files: sendable.map(({ job, file }) => ({ path: file, sopInstanceUid: job.instance.sopInstanceUid, sopClassUid: job.instance.sopClassUid })),
+      files: items.map(({ job, file }) => ({ path: file, sopInstanceUid: job.instance.sopInstanceUid, sopClassUid: job.instance.sopClassUid })),
       timeoutMs: ctx.timeoutMs,
       agent: ctx.agent,
       headers: ctx.headers,
       observer: ctx.observer,
     });
-    outcomes = results.map(classifyResult);
+  try {
+    let results = await stow(sendable);
+    if (sendable.length > 1 && results.every((r) => r.status === 413)) {
+      // Too large together: each on its own, now (classify-result.ts); alone, a 413 is permanent.
+      results = [];
+      for (const item of sendable) {
+        results.push(...(await stow([item])));
+      }
+    }
+    outcomes = results.map((r) => classifyResult(r));
   } catch (err) {
     // Nothing was sent: the destination URL is unusable (configuration: permanent), or a file vanished between
     // the check and the request (the next attempt's check will say what happened to it).
@@ -198,5 +228,7 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
         : { kind: "transient", detail: `request not sent (${code})` };
     outcomes = sendable.map(() => outcome);
   }
+  // Destination.verifyWithQido: a success counts only once QIDO-RS finds the instance (verify-stored.ts).
+  outcomes = await confirmWithQido(ctx.db, first.job.destination.id, sendable.map(({ job }) => job.instance.sopInstanceUid), outcomes, ctx.timeoutMs);
   await recordAll(sendable, outcomes, ctx);
 };

@@ -1,7 +1,8 @@
 /**
  * When to try a transient delivery failure again (reliability-matrix.md §2.4 proposal): exponential backoff
  * base · 2ⁿ with ±20 % jitter, capped at 15 min, retried until a horizon measured from the job's creation
- * (default 24 h), after which the job is failed with its last error. Pure: the clock and the random source are
+ * (default 24 h, DELIVERY_RETRY_HORIZON_HOURS), after which the job is failed with its last error. An archive's
+ * Retry-After (429/503) lengthens the wait, never shortens it, and never past the horizon. Pure: the clock and the random source are
  * parameters, so tests can pin them.
  */
 
@@ -51,18 +52,21 @@ export type TRetryDecision = { kind: "retry"; nextAttemptAt: Date } | { kind: "g
  * @param now - the current time
  * @param policy - backoff and horizon
  * @param random - uniform source in [0, 1)
+ * @param minDelayMs - wait at least this long (an archive's Retry-After); the horizon still bounds it
  */
 export const decideRetry = (
   job: { createdAt: Date; attempts: number },
   now: Date,
   policy: TRetryPolicy = DEFAULT_RETRY_POLICY,
   random: () => number = Math.random,
+  minDelayMs = 0,
 ): TRetryDecision => {
   const deadline = job.createdAt.getTime() + policy.horizonMs;
   if (now.getTime() >= deadline) {
     return { kind: "give-up" };
   }
-  const at = Math.min(deadline, now.getTime() + computeBackoffMs(job.attempts, policy, random));
+  const delay = Math.max(minDelayMs, computeBackoffMs(job.attempts, policy, random));
+  const at = Math.min(deadline, now.getTime() + delay);
 
   return { kind: "retry", nextAttemptAt: new Date(at) };
 };

@@ -34,6 +34,8 @@ export type TStowInstanceResult = {
   failed: boolean;
   /** FailureReason (0008,1197) of that item. */
   failureReason?: number;
+  /** The response's Retry-After header (429/503), as sent: delta-seconds or an HTTP-date. */
+  retryAfter?: string;
 };
 
 export type TStowOptions = {
@@ -62,7 +64,7 @@ const HTTPS_AGENT = new https.Agent({ keepAlive: true, maxSockets: 8 });
 /** Store responses are small; a larger body is not a STOW-RS response we can use. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-type TReply = { status: number; body: string };
+type TReply = { status: number; body: string; retryAfter?: string };
 type TPostError = Error & { code?: string; reusedSocket?: boolean };
 
 type TPost = { url: URL; body: TMultipartBody; timeoutMs: number; agent: http.Agent; headers?: Record<string, string>; observer?: TTransferObserver };
@@ -100,7 +102,7 @@ const postOnce = ({ url, body, timeoutMs, agent, headers, observer }: TPost): Pr
           chunks.push(chunk);
         }
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), retryAfter: res.headers["retry-after"] }));
       res.on("error", reject);
     });
     // pipeline ends the request after the last byte; a read error aborts it so the server never sees a short body.
@@ -152,6 +154,7 @@ export const stowInstances = async ({ baseUrl, files, timeoutMs, agent, headers,
       warningReason: entry?.warningReason,
       failed: entry?.failed ?? false,
       failureReason: entry?.failureReason,
+      ...(reply.retryAfter ? { retryAfter: reply.retryAfter } : {}),
     };
   });
 };

@@ -236,18 +236,19 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
     await expect.poll(() => banner.textContent()).toContain("ØSTERGÅRD, Søren");
     expect(await banner.textContent()).toMatch(/1980-02-14.*E2E2002.*V-E2E-2/);
     await page.getByLabel(/Skin lesion photography/).check();
-    await page.getByTestId("camera-input").setInputFiles({ name: "bedside.jpg", mimeType: "image/jpeg", buffer: await photo() });
+    await page.getByTestId("file-input").setInputFiles({ name: "bedside.jpg", mimeType: "image/jpeg", buffer: await photo() });
     await page.getByRole("img", { name: /bedside\.jpg/ }).waitFor();
     // A short video from the device's files: it needs a body site, which the form asks for first.
     const clip = fs.readFileSync(makeClip(path.join(dataDir, "ui-clip.mp4"), 1));
     await page.getByTestId("file-input").setInputFiles({ name: "ui-clip.mp4", mimeType: "video/mp4", buffer: clip });
-    await page.getByLabel("File ui-clip.mp4").waitFor();
+    await page.getByText("ui-clip.mp4").waitFor();
     await page.getByRole("button", { name: /Send 2 files/ }).click();
     await page.getByRole("alert").filter({ hasText: "Choose the body site first" }).waitFor();
-    await page.getByLabel("3. Body site").selectOption({ label: "Forearm" });
+    await page.getByRole("button", { name: "Left forearm", exact: true }).click();
+    await page.getByLabel(/Clinical care only/).check();
     await page.screenshot({ path: path.join(SHOTS, "capture-review.png") });
     await page.getByRole("button", { name: /Send 2 files/ }).click();
-    await expect.poll(() => page.getByTestId("instance-status").filter({ hasText: "stored in archive" }).count(), { timeout: 40_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId("item-state").filter({ hasText: "stored in archive" }).count(), { timeout: 40_000 }).toBe(2);
     await page.screenshot({ path: path.join(SHOTS, "capture-stored.png"), fullPage: true });
     await context.close();
     // 2 API photos + 1 resumably uploaded video + a photo and a video from the tablet.

@@ -106,7 +106,11 @@ const jsonWith = (options: TOrthancOptions) => async <T>(url: string, init: TCal
   return JSON.parse(res.body.toString("utf8")) as T;
 };
 
-/** Start Orthanc and wait until its REST API and DICOMweb plugin answer. */
+/**
+ * Start Orthanc and wait until its REST API and DICOMweb plugin answer.
+ * @param options - `config`: extra Orthanc configuration keys (e.g. MaximumPatientCount), merged over the defaults;
+ *   `user`: credentials for the harness's own REST calls when `config` turns authentication on
+ */
 export const startOrthanc = async (options: TOrthancOptions = {}): Promise<TOrthanc> => {
   const json = jsonWith(options);
   const binary = findBinary();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyResult } from "@/lib/forwarding/classify-result";
+import { classifyResult, parseRetryAfter } from "@/lib/forwarding/classify-result";
 import { parseStowResponse } from "@/lib/forwarding/parse-stow-response";
 import type { TStowInstanceResult } from "@/lib/forwarding/stow-rs-client";
 
@@ -39,14 +39,17 @@ describe("classifyResult", () => {
     ["403 failed 0124", { status: 403, failed: true, failureReason: 0x0124 }, "permanent", "not authorized"],
     ["415 failed C000", { status: 415, failed: true, failureReason: 0xc000 }, "permanent", "0xC000"],
     ["202 failed C000", { status: 202, failed: true, failureReason: 0xc000 }, "permanent", "0xC000"],
-    ["409 failed, unknown vendor reason", { status: 409, failed: true, failureReason: 45070 }, "permanent", "0xB00E"],
-    ["503 failed, unknown vendor reason", { status: 503, failed: true, failureReason: 45070 }, "transient", "HTTP 503"],
+    ["409 failed 45070 (Microsoft: already stored)", { status: 409, failed: true, failureReason: 45070 }, "stored", "0xB00E (already stored)"],
+    ["202 failed 45070 (Microsoft: already stored)", { status: 202, failed: true, failureReason: 45070 }, "stored", "0xB00E (already stored)"],
+    ["409 failed, unknown vendor reason", { status: 409, failed: true, failureReason: 0xb123 }, "permanent", "0xB123"],
+    ["503 failed, 45070 or another vendor reason", { status: 503, failed: true, failureReason: 45070 }, "transient", "HTTP 503"],
     ["409 bare", { status: 409 }, "permanent", "HTTP 409"],
     ["401", { status: 401 }, "permanent", "HTTP 401"],
     ["403", { status: 403 }, "permanent", "HTTP 403"],
     ["404 (wrong URL)", { status: 404 }, "permanent", "HTTP 404"],
     ["415", { status: 415 }, "permanent", "HTTP 415"],
     ["301", { status: 301 }, "permanent", "HTTP 301"],
+    ["413 (request too large)", { status: 413 }, "permanent", "HTTP 413 (request too large"],
   ];
 
   it("keeps a WarningReason of a stored instance apart, for lastError", () => {
@@ -107,5 +110,27 @@ describe("parseStowResponse", () => {
     for (const body of ["", "<NativeDicomModel/>", "null", "42", '{"00081199":{"vr":"SQ","Value":[1,"x",null]}}']) {
       expect(parseStowResponse(body).size).toBe(0);
     }
+  });
+});
+
+describe("Retry-After", () => {
+  const now = Date.parse("2026-01-01T00:00:00Z");
+
+  it("reads delta-seconds and HTTP-dates; ignores absent or unreadable values", () => {
+    expect(parseRetryAfter("120", now)).toBe(120_000);
+    expect(parseRetryAfter(" 0 ", now)).toBe(0);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter("-5", now)).toBeUndefined();
+  });
+
+  it("goes with transient outcomes only (429, 503), noted in the detail", () => {
+    const throttled = classifyResult(result({ status: 429, retryAfter: "7" }), now);
+    expect(throttled).toMatchObject({ kind: "transient", retryAfterMs: 7000, detail: "HTTP 429, Retry-After 7 s" });
+    expect(classifyResult(result({ status: 503, retryAfter: "Thu, 01 Jan 2026 00:01:00 GMT" }), now).retryAfterMs).toBe(60_000);
+    expect(classifyResult(result({ status: 404, retryAfter: "7" }), now).retryAfterMs).toBeUndefined();
+    expect(classifyResult(result({ status: 200, referenced: true, retryAfter: "7" }), now).retryAfterMs).toBeUndefined();
   });
 });

@@ -61,4 +61,12 @@ describe("decideRetry", () => {
     expect(decideRetry({ createdAt, attempts: 1 }, at(100), policy).kind).toBe("retry");
     expect(decideRetry({ createdAt, attempts: 5 }, at(600), policy).kind).toBe("give-up");
   });
+
+  it("waits at least a Retry-After, but never past the horizon", () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, baseMs: 100, horizonMs: 60_000 };
+    expect(decideRetry({ createdAt, attempts: 1 }, at(0), policy, () => 0.5, 5_000)).toEqual({ kind: "retry", nextAttemptAt: at(5_000) });
+    // A Retry-After shorter than the backoff does not shorten it.
+    expect(decideRetry({ createdAt, attempts: 3 }, at(0), policy, () => 0.5, 10)).toEqual({ kind: "retry", nextAttemptAt: at(400) });
+    expect(decideRetry({ createdAt, attempts: 1 }, at(50_000), policy, () => 0.5, 3_600_000)).toEqual({ kind: "retry", nextAttemptAt: at(60_000) });
+  });
 });
