@@ -10,7 +10,7 @@
  *    soon as one completes. N is chosen by adaptive-parallelism.ts from measured throughput within
  *    [1, Destination.maxParallel] (or fixed by `concurrency`).
  * 3. A request carries several small instances (bounded by `maxInstancesPerRequest` and `maxRequestBytes`, spread
- *    over the free slots); an instance of at least half of `maxRequestBytes` goes alone. For C-STORE the same
+ *    over the free slots, at least 8 a request when that many wait); an instance of at least half of `maxRequestBytes` goes alone. For C-STORE the same
  *    batch is the list of files sent on one association.
  * 4. Every held job's lease is renewed every leaseMs / 3, so a slow transfer is never re-claimed and sent a second
  *    time by another forwarder. A job this process already holds is never started twice.
@@ -76,6 +76,9 @@ type TDestinationState = {
   loadedAt: number;
   transport?: TStowTransport;
 };
+
+/** Fewest instances a request carries when more are waiting (spreading over free slots stops here). */
+const MIN_BATCH = 8;
 
 /** Destination settings are re-read this often (an admin may change the CA, credentials or maxParallel). */
 const CONFIG_TTL_MS = 10_000;
@@ -235,7 +238,9 @@ export const runForwarder = (options: TForwarderOptions): TForwarder => {
       const limit = limitOf(state);
       while (state.inFlight < limit && state.queue.length > 0) {
         const free = limit - state.inFlight;
-        const spread = Math.max(1, Math.ceil(state.queue.length / free));
+        // Spread the queue over the free slots, but never below 8 instances a request (or the configured maximum):
+        // a request costs a round trip and archive overhead of its own.
+        const spread = Math.max(Math.min(MIN_BATCH, maxInstancesPerRequest), Math.ceil(state.queue.length / free));
         start(state, takeBatch(state.queue, Math.min(maxInstancesPerRequest, spread), maxRequestBytes));
       }
     }
