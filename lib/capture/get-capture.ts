@@ -5,6 +5,7 @@ import type { TDb } from "../db";
 import type { TSessionUser } from "../auth/roles";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { AppError } from "../errors";
+import { canViewStudyImages } from "../history/can-view-study";
 import { visibleEncounterWhere } from "../worklist/find-encounters";
 
 export type TDeliveryStatus = "queued" | "sending" | "stored" | "failed";
@@ -28,17 +29,6 @@ export type TCapture = {
   catalogVersion: number;
   instances: TCaptureInstance[];
 };
-
-/**
- * Who may see a capture flagged "sensitive image" (Study.sensitive): its operator, and managers and admins of the
- * capturing department (the catalog item's); admins of every department.
- * @param user - the caller
- * @param study - operator and the catalog item's department of the capture
- */
-export const maySeeSensitive = (user: TSessionUser, study: { operatorId: string; departmentId: string }): boolean =>
-  user.id === study.operatorId ||
-  user.role === "admin" ||
-  (user.role === "manager" && user.departmentIds.includes(study.departmentId));
 
 /**
  * One instance's state over all its destinations: failed if any failed, stored when all stored, sending while
@@ -75,7 +65,7 @@ export const getCapture = async (db: TDb, user: TSessionUser, id: string, opts: 
     },
   });
   // A sensitive capture is "not found" for everyone else, as another department's capture is.
-  if (!study || (study.sensitive && !maySeeSensitive(user, { operatorId: study.operatorId, departmentId: study.catalogItem.departmentId }))) {
+  if (!study || !canViewStudyImages(user, { sensitive: study.sensitive, operatorId: study.operatorId, departmentId: study.catalogItem.departmentId })) {
     throw new AppError("not_found", "capture not found");
   }
   // One audit event per user, study and 5 minutes: the capture page polls this every second.

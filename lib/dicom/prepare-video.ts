@@ -3,8 +3,9 @@
  *
  * Design (details and references in lib/dicom/README.md, "Video"):
  * - PS3.5 §8.2.7–8.2.11: the Pixel Data fragment holds the whole bit stream in an MPEG-2 TS or MP4 (ISO/IEC
- *   14496-12/14) container, so the output is always MP4 (moov first, `+faststart`), one video and at most one audio
- *   track; WebM/Matroska and MOV are rewritten as MP4.
+ *   14496-12/14) container, so the output is always MP4, one video and at most one audio track; WebM/Matroska and
+ *   MOV are rewritten as MP4. ffmpeg writes `moov` last; remuxMp4 (remux-mp4.ts) moves it first while the MP4 is
+ *   streamed into the DICOM file, which saves ffmpeg's `+faststart` pass (a second full copy of the file).
  * - Video is stream-copied (not re-encoded) when the codec, profile, level, chroma format and rotation already
  *   conform: H.264 decodable by a High Profile decoder at the level its transfer syntax names, measured from the
  *   real size and frame rate; HEVC Main (8-bit) within Level 5.1. Anything else (VP8, VP9, AV1, a display
@@ -226,6 +227,7 @@ const DAMAGE = new RegExp(
  * @param args.probe - probeVideo's result for the input
  * @param args.plan - planVideo's result
  * @param args.maxDurationMs - hard stop: ffmpeg writes at most this much (+1 s) even if the probe was wrong
+ * @param args.faststart - let ffmpeg move `moov` first (a second pass over the whole file); default false
  * @throws VideoInputError `corrupt` when ffmpeg reports damaged input; VideoToolError otherwise
  */
 export const prepareVideo = async (args: {
@@ -234,6 +236,7 @@ export const prepareVideo = async (args: {
   probe: TVideoProbe;
   plan: { video: TVideoPlan; audio: TAudioPlan };
   maxDurationMs: number;
+  faststart?: boolean;
 }): Promise<void> => {
   const { probe, plan } = args;
   const ffArgs = [
@@ -242,7 +245,8 @@ export const prepareVideo = async (args: {
     ...audioArgs(plan.audio, probe),
     ...["-map_metadata", "-1", "-map_metadata:s:v", "-1", "-map_metadata:s:a", "-1", "-map_chapters", "-1"],
     ...["-dn", "-sn", "-t", ((args.maxDurationMs + 1000) / 1000).toFixed(3)],
-    ...["-fflags", "+bitexact", "-movflags", "+faststart", "-y", "-f", "mp4", args.outputPath],
+    ...["-fflags", "+bitexact", ...(args.faststart ? ["-movflags", "+faststart"] : [])],
+    ...["-y", "-f", "mp4", args.outputPath],
   ];
   const result = await runMediaTool(FFMPEG, ffArgs, { maxStdout: 0 });
   if (DAMAGE.test(result.stderr)) {

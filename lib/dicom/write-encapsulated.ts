@@ -17,8 +17,8 @@
  * on every chunk would only add latency) before the same rename and directory fsync.
  */
 import { createHash } from "node:crypto";
-import { constants, createReadStream } from "node:fs";
-import { open, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, stat, unlink, type FileHandle } from "node:fs/promises";
 import dcmjs, { type TNaturalDataset } from "dcmjs";
 import { publishFile, writeAll, writeHashedFile } from "@/lib/dicom/write-file-parts";
 
@@ -46,35 +46,76 @@ const pixelDataPrefix = (fragmentLength: number): Buffer => {
   return Buffer.concat([element, itemHeader(0xe000, 0), itemHeader(0xe000, fragmentLength)]);
 };
 
+/** A byte range of a file, streamed as part of a fragment. */
+export type TFileRange = { path: string; start: number; length: number };
 /** A fragment that comes from a file: its path and its exact length in bytes. */
 export type TFileFragment = { path: string; length: number };
+/** A fragment assembled from small buffers and byte ranges of files (e.g. a rebuilt MP4 index + the source's media). */
+export type TPartsFragment = { parts: (Buffer | TFileRange)[] };
 
-/** Header, file fragment streamed chunk by chunk (hashed as written), trailer; one fdatasync; atomic rename. */
+/** Chunk size of the streamed copy: large enough for few system calls, small enough to stay in the CPU cache. */
+const COPY_CHUNK = 1024 * 1024;
+
+/** Reads exactly `length` bytes at `position` (or throws naming how many there were). */
+const readFully = async (fh: FileHandle, buf: Buffer, length: number, position: number): Promise<Buffer> => {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) {
+      throw new Error(`writeEncapsulatedFile: fragment file ends at ${position + done} bytes, expected ${position + length}`);
+    }
+    done += bytesRead;
+  }
+  return buf.subarray(0, length);
+};
+
+/**
+ * Header, fragment parts (buffers as they are; file ranges in 1 MiB chunks, the next chunk read while the current one
+ * is written and hashed), trailer; one fdatasync; atomic rename. Memory stays flat whatever the fragment's size.
+ */
 const writeStreamed = async (
   outPath: string,
   head: Buffer,
-  fragment: TFileFragment,
+  parts: (Buffer | TFileRange)[],
   tail: Buffer,
 ): Promise<{ size: number; sha256: string }> => {
   const tmpPath = `${outPath}.tmp`;
   const fh = await open(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
   const hash = createHash("sha256");
+  const sources = new Map<string, FileHandle>();
   let size = 0;
   const put = async (b: Buffer): Promise<void> => {
-    const durable = writeAll(fh, [b]);
+    const written = writeAll(fh, [b]);
     hash.update(b);
     size += b.length;
-    await durable;
+    await written;
   };
   try {
     await put(head);
-    let copied = 0;
-    for await (const chunk of createReadStream(fragment.path, { highWaterMark: 1024 * 1024 })) {
-      copied += (chunk as Buffer).length;
-      await put(chunk as Buffer);
-    }
-    if (copied !== fragment.length) {
-      throw new Error(`writeEncapsulatedFile: fragment file has ${copied} bytes, expected ${fragment.length}`);
+    const buffers = [Buffer.allocUnsafeSlow(COPY_CHUNK), Buffer.allocUnsafeSlow(COPY_CHUNK)] as const;
+    for (const part of parts) {
+      if (Buffer.isBuffer(part)) {
+        await put(part);
+        continue;
+      }
+      let src = sources.get(part.path);
+      if (!src) {
+        src = await open(part.path, "r");
+        sources.set(part.path, src);
+      }
+      const end = part.start + part.length;
+      let position = part.start;
+      let k = 0;
+      let next = readFully(src, buffers[0], Math.min(COPY_CHUNK, end - position), position);
+      while (position < end) {
+        const chunk = await next;
+        position += chunk.length;
+        k += 1;
+        if (position < end) {
+          next = readFully(src, buffers[k % 2] as Buffer, Math.min(COPY_CHUNK, end - position), position);
+        }
+        await put(chunk);
+      }
     }
     await put(tail);
     await fh.datasync();
@@ -82,6 +123,8 @@ const writeStreamed = async (
     await fh.close().catch(() => undefined);
     await unlink(tmpPath).catch(() => undefined);
     throw err;
+  } finally {
+    await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
   }
   await fh.close();
   await publishFile(tmpPath, outPath);
@@ -93,36 +136,45 @@ const writeStreamed = async (
  * @param args.meta - naturalized File Meta Information (group 0002) without the group length
  * @param args.dataset - naturalized dataset without Pixel Data
  * @param args.fragment - the complete JPEG to encapsulate as one fragment, possibly as several slices (written with
- *   one writev, without concatenating them); or `{ path, length }`: a file streamed into the fragment (e.g. an MP4)
- * @returns size of the file and the hex SHA-256 of its bytes
+ *   one writev, without concatenating them); or `{ path, length }`: a whole file streamed into the fragment; or
+ *   `{ parts }`: buffers and file ranges streamed in order (e.g. a remuxed MP4)
+ * @returns size of the file, the hex SHA-256 of its bytes, and the byte offset of the fragment's first byte in the
+ *   file (so a reader can take the fragment without parsing DICOM, e.g. ffmpeg's `subfile` protocol)
  * @throws Error when a file fragment does not have the announced length
  */
 export const writeEncapsulatedFile = async (args: {
   outPath: string;
   meta: TNaturalDataset;
   dataset: TNaturalDataset;
-  fragment: Buffer[] | TFileFragment;
-}): Promise<{ size: number; sha256: string }> => {
+  fragment: Buffer[] | TFileFragment | TPartsFragment;
+}): Promise<{ size: number; sha256: string; fragmentOffset: number }> => {
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(args.meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(args.dataset);
   if (PIXEL_DATA_TAG in dict.dict) {
     throw new Error("writeEncapsulatedFile: the dataset must not contain PixelData");
   }
   const fragment = args.fragment;
-  const fragmentLength = Array.isArray(fragment) ? fragment.reduce((n, b) => n + b.length, 0) : fragment.length;
+  let parts: (Buffer | TFileRange)[];
+  if (Array.isArray(fragment)) {
+    parts = fragment;
+  } else if ("parts" in fragment) {
+    parts = fragment.parts;
+  } else {
+    const { size } = await stat(fragment.path);
+    if (size !== fragment.length) {
+      throw new Error(`writeEncapsulatedFile: fragment file has ${size} bytes, expected ${fragment.length}`);
+    }
+    parts = [{ path: fragment.path, start: 0, length: fragment.length }];
+  }
+  const fragmentLength = parts.reduce((n, p) => n + p.length, 0);
   const padded = fragmentLength + (fragmentLength % 2);
   if (padded >= UNDEFINED_LENGTH) {
     throw new Error("writeEncapsulatedFile: fragment exceeds the 32-bit item length");
   }
-  if (!Array.isArray(fragment)) {
-    const head = Buffer.concat([Buffer.from(dict.write()), pixelDataPrefix(padded)]);
-    const tail = Buffer.concat([Buffer.alloc(padded - fragmentLength), itemHeader(0xe0dd, 0)]);
-    return writeStreamed(args.outPath, head, fragment, tail);
-  }
-  const buffers = [
-    Buffer.concat([Buffer.from(dict.write()), pixelDataPrefix(padded)]),
-    ...fragment,
-    Buffer.concat([Buffer.alloc(padded - fragmentLength), itemHeader(0xe0dd, 0)]),
-  ];
-  return writeHashedFile(args.outPath, buffers);
+  const head = Buffer.concat([Buffer.from(dict.write()), pixelDataPrefix(padded)]);
+  const tail = Buffer.concat([Buffer.alloc(padded - fragmentLength), itemHeader(0xe0dd, 0)]);
+  const result = parts.every((p) => Buffer.isBuffer(p))
+    ? await writeHashedFile(args.outPath, [head, ...(parts as Buffer[]), tail])
+    : await writeStreamed(args.outPath, head, parts, tail);
+  return { ...result, fragmentOffset: head.length };
 };

@@ -40,7 +40,7 @@ const purgeable = (cutoff: Date) => ({
 });
 
 /** The instance's file plus re-stamp leftovers of the same SOP Instance UID next to it. */
-const filesOf = async (root: string, filePath: string, sopInstanceUid: string): Promise<string[]> => {
+const filesOf = async (root: string, filePath: string, sopInstanceUid: string, instanceId: string): Promise<string[]> => {
   const current = path.resolve(root, filePath);
   const dir = path.dirname(current);
   let names: string[] = [];
@@ -53,7 +53,10 @@ const filesOf = async (root: string, filePath: string, sopInstanceUid: string): 
   const sameInstance = new RegExp(`^${escaped}(\\.[0-9a-f]+)?\\.dcm$`);
   const others = names.filter((n) => sameInstance.test(n)).map((n) => path.join(dir, n));
 
-  return [...new Set([current, ...others])].filter((f) => f.startsWith(root + path.sep));
+  // Derived images go too: the video poster frame next to the file and the UI's cached thumbnail.
+  const derived = [`${current}.poster.jpg`, path.join(root, "thumbnails", `${instanceId}.jpg`)];
+
+  return [...new Set([current, ...others, ...derived])].filter((f) => f.startsWith(root + path.sep));
 };
 
 /**
@@ -93,7 +96,7 @@ export const purgeMedia = async (db: TDb, { dataDir, retentionDays, limit = 500,
       continue;
     }
     result.purged += 1;
-    for (const file of await filesOf(root, instance.filePath, instance.sopInstanceUid)) {
+    for (const file of await filesOf(root, instance.filePath, instance.sopInstanceUid, instance.id)) {
       try {
         await fs.unlink(file);
         result.filesDeleted += 1;

@@ -4,7 +4,11 @@
  * Order of work (reliability-matrix §1.2, §1.3):
  * 1. Parse (never throws). The body hash is SHA-256 over the frame payload without trailing CR/LF (senders differ
  *    in terminating the last segment; mllp_send strips it).
- * 2. Look up (sendingFacility = MSH-4 HD.1, MSH-10): one indexed read. On PostgreSQL, for a hot-path event, the same
+ * 2. On PostgreSQL, for a hot-path event whose rows the listener has cached (lib/worklist/adt-row-cache.ts): ONE
+ *    statement inserts the message row as new and applies the effects only if every cached row read is still current
+ *    (step 4 in one round trip). A duplicate or earlier copy (unique key), a stale row, a miss, or a refusal computed
+ *    on cached rows writes nothing, and the message goes on here on fresh reads.
+ *    Look up (sendingFacility = MSH-4 HD.1, MSH-10): one indexed read. On PostgreSQL, for a hot-path event, the same
  *    statement fetches the rows the event will read (facility, patients, aliases, visit, location mappings), so a
  *    message costs two round trips: this one and the commit of its writes.
  *    - processed + same hash → a true duplicate (the sender missed our ACK): resend the stored ACK, apply nothing.
@@ -32,7 +36,7 @@ import { prismaAdtStore, type TAdtStore, type TStoreWriter } from "../worklist/a
 import { applyAdtEvent, applyAdtEventOnStore, isStoreEvent } from "../worklist/apply-adt-event";
 import type { TAdtSnapshot } from "../worklist/answer-from-snapshot";
 import { listAdtReadKeys } from "../worklist/list-adt-read-keys";
-import { openSqlAdtStore, type TSqlAdtStore } from "../worklist/sql-adt-store";
+import { openSqlAdtStore, StaleCacheError, type TSqlAdtStore, type TTransactionOptions } from "../worklist/sql-adt-store";
 import type { TAdtEvent } from "./adt-event";
 import { buildAck } from "./build-ack";
 import { Hl7Error } from "./hl7-error";
@@ -46,6 +50,12 @@ export type TInboundContext = {
   /** Audit source, e.g. "mllp:10.1.2.3". */
   source?: string;
 };
+
+/** ADT_ROW_CACHE=off: never apply from the row cache (for comparing in bench:adt; the cache is on by default). */
+const ROW_CACHE = process.env.ADT_ROW_CACHE !== "off";
+
+/** Events that usually introduce their patient and visit: uncached ones are guessed absent (adt-row-cache.ts). */
+const CREATING_EVENTS = new Set(["A01", "A04", "A05", "A28"]);
 
 /** SHA-256 (hex) of the payload without trailing segment terminators. */
 const bodyHash = (raw: Buffer): string => {
@@ -79,6 +89,13 @@ const sqlStoreFor = (db: TDb): TSqlAdtStore | null => {
 
   return store;
 };
+
+/**
+ * How the row cache of the client's driver-level store fared (PostgreSQL; undefined elsewhere): for tests and the
+ * benchmark.
+ * @param db - database client
+ */
+export const adtRowCacheStats = (db: TDb) => sqlStores.get(db)?.cacheStats?.();
 
 /**
  * The row already stored for this message's key; undefined when it has no MSH-10. For a hot-path event on a store
@@ -120,6 +137,7 @@ const commit = async (
   inbound: TInbound & { header: THl7Header; adt: TAdtEvent },
   previous: TPreviousMessage | null | undefined,
   snapshot: TAdtSnapshot | undefined,
+  options?: TTransactionOptions,
 ): Promise<string> => {
   const { header, adt } = inbound;
   let newId: string | undefined;
@@ -152,6 +170,7 @@ const commit = async (
       ? await sql.transaction(
           async (store) => record(store, await applyAdtEventOnStore(store, adt, { messageId })),
           snapshot,
+          options,
         )
       : await (sql?.serialize ?? ((fn) => fn()))(() =>
           db.$transaction(async (tx) => record(prismaAdtStore(tx), await applyAdtEvent(tx, adt, { messageId }))),
@@ -194,6 +213,18 @@ export const handleInbound = async (db: TDb, raw: Buffer, context: TInboundConte
   const sql = sqlStoreFor(db);
   const write: TStoreWriter = sql ? sql.transaction : (fn) => fn(prismaAdtStore(db));
   const { header, adt } = parsed;
+  if (sql?.cachesRows && ROW_CACHE && header?.controlId && adt && !parsed.error && isStoreEvent(adt)) {
+    // One round trip when the rows the event reads are cached: the message row is inserted as new (a duplicate or an
+    // earlier failed copy fails on its unique key) and every effect is conditional on the cached rows being current.
+    // Anything else (a miss, a stale row, a duplicate) wrote nothing and takes the path below on fresh reads.
+    try {
+      return encode(await commit(db, { ...inbound, header, adt }, null, undefined, { cached: { guessAbsent: CREATING_EVENTS.has(adt.event) } }));
+    } catch (error) {
+      if (!(error instanceof StaleCacheError)) {
+        throw error;
+      }
+    }
+  }
   let previous: TPreviousMessage | null | undefined;
   let snapshot: TAdtSnapshot | undefined;
   try {

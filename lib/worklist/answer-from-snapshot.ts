@@ -18,6 +18,8 @@ export type TAdtSnapshot = {
   encounters: TStoredEncounter[];
   /** Per covered (facility code, point of care): the mapping rows. */
   mappings: Map<string, { facilityCode: string; departmentId: string }[]>;
+  /** Row versions (PostgreSQL xmin) of the rows read, by "Table:id" (adt-row-cache.ts keeps rows with them). */
+  versions?: Map<string, string>;
 };
 
 /** Map key of a (mrn, issuer), visit or location pair (unit separator: cannot occur in HL7 text). */

@@ -22,7 +22,16 @@ import { toAuditEventRow, type TAuditEvent } from "../audit/record-audit-event";
 import { parseDatabaseUrl } from "../db-url";
 import type { TPreviousMessage } from "../hl7/hl7-message-row";
 import { answerFromSnapshot, pairKey, type TAdtSnapshot } from "./answer-from-snapshot";
-import type { TAdtStore, TFoundPatient, TStoredEncounter } from "./adt-store";
+import type { TAdtStore, TFacility, TFoundPatient, TStoredEncounter } from "./adt-store";
+import {
+  CacheMissError,
+  createAdtRowCache,
+  emptyReadLog,
+  preconditionsOf,
+  recordingStore,
+  type TPrecondition,
+  type TWriteLog,
+} from "./adt-row-cache";
 import type { TAdtReadKeys } from "./list-adt-read-keys";
 
 type TValue = string | number | null;
@@ -46,6 +55,11 @@ type TExecutor = {
    * its id at once; if another connection created the same (mrn, issuer) meanwhile, the commit fails on the unique
    * key and the caller runs the message again without this (PostgreSQL: saves a round trip and BEGIN/COMMIT). */
   deferNewPatients?: boolean;
+  /** The version (xmin) a row was read at, when known from the row cache: an UPDATE of it then also requires that
+   * version (a row changed meanwhile by anyone fails the write instead of being overwritten on stale reads). */
+  versionOf?: (table: string, id: string) => string | undefined;
+  /** PostgreSQL: the reads below also select the row version (` AS "v"`) and report it here. */
+  version?: { column: string; note: (table: string, id: string, version: string) => void };
 };
 
 /** An UPDATE by id found no row (cf. Prisma P2025): the transaction rolls back, the message is answered AE. */
@@ -57,6 +71,29 @@ export class RowNotFoundError extends Error {
   }
 }
 
+/**
+ * The cached attempt of a message (TSqlAdtStore.transaction with `cached`) wrote nothing: a row it needed was not
+ * cached, a row read from the cache had changed (precondition), or its logic refused on cached rows. Run the
+ * message again on fresh reads.
+ */
+export class StaleCacheError extends Error {
+  code = "STALE_CACHE";
+  constructor(cause: unknown) {
+    super("ADT row cache: not applied from cached rows", { cause });
+    this.name = "StaleCacheError";
+  }
+}
+
+/** Options of TSqlAdtStore.transaction. */
+export type TTransactionOptions = {
+  /**
+   * Answer every read from the row cache (adt-row-cache.ts) and send the writes with preconditions on the rows read
+   * as one statement: one round trip. guessAbsent: uncached patients/visits are taken as absent (creating events).
+   * Rejects with StaleCacheError when nothing could be written that way.
+   */
+  cached?: { guessAbsent: boolean };
+};
+
 /** The stored message of a key and the rows an event will read, fetched in one round trip (PostgreSQL). */
 export type TPrefetched = { message: TPreviousMessage | null; snapshot: TAdtSnapshot };
 
@@ -66,7 +103,15 @@ export type TSqlAdtStore = {
    * Run fn in one transaction; resolves after COMMIT returned (rolls back and rethrows on error). With a snapshot,
    * the reads it covers are answered from it (answer-from-snapshot.ts).
    */
-  transaction: <T>(fn: (store: TAdtStore) => Promise<T>, snapshot?: TAdtSnapshot) => Promise<T>;
+  transaction: <T>(
+    fn: (store: TAdtStore) => Promise<T>,
+    snapshot?: TAdtSnapshot,
+    options?: TTransactionOptions,
+  ) => Promise<T>;
+  /** Whether transaction accepts `cached` (PostgreSQL: a row cache per store). */
+  cachesRows?: boolean;
+  /** Cached attempts so far: applied in one round trip, given up on a miss (no I/O), failed (stale or refused). */
+  cacheStats?: () => { applied: number; missed: number; failed: number };
   /**
    * The stored message for (sendingFacility, controlId) and the rows of `keys`, in one statement. PostgreSQL only,
    * where every read is a round trip; SQLite reads in-process and has none.
@@ -166,21 +211,36 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
   const update = async (table: TTable, id: string, data: TRow): Promise<void> => {
     const cols = entries(table, data);
     const at = data.lastEventAt instanceof Date ? toDb(data.lastEventAt) : undefined;
-    const guard = at === undefined ? "" : ` AND ("lastEventAt" IS NULL OR "lastEventAt" <= ?)`;
+    const version = x.versionOf?.(table, id);
+    const guard =
+      (at === undefined ? "" : ` AND ("lastEventAt" IS NULL OR "lastEventAt" <= ?)`) +
+      (version === undefined ? "" : ` AND xmin = ?::xid`);
     const sql = `UPDATE ${q(table)} SET ${cols.map(([k]) => `${q(k)} = ?`).join(", ")} WHERE "id" = ?${guard}`;
-    const params = [...cols.map(([, v]) => toDb(v)), id, ...(at === undefined ? [] : [at])];
+    const params = [...cols.map(([, v]) => toDb(v)), id, ...(at === undefined ? [] : [at]), ...(version === undefined ? [] : [version])];
     await x.run(sql, params, { defer: true, oneRow: true });
   };
+  /** The version column of a read (`alias` "." prefix of the table), when the dialect has one. */
+  const v = (alias = ""): string => (x.version ? `, ${alias}${x.version.column} AS "v"` : "");
+  /** Report the version of a row read with v(). */
+  const noted = (table: string, row: TRow | undefined): TRow | undefined => {
+    if (row && x.version && row.v !== undefined) {
+      x.version.note(table, String(row.id), String(row.v));
+    }
+
+    return row;
+  };
   const patient = (row: TRow | undefined): TFoundPatient | null =>
-    row
-      ? { id: String(row.id), mrn: String(row.mrn), issuer: String(row.issuer), lastEventAt: fromDb(row.lastEventAt) }
+    noted("Patient", row)
+      ? { id: String(row!.id), mrn: String(row!.mrn), issuer: String(row!.issuer), lastEventAt: fromDb(row!.lastEventAt) }
       : null;
+  const facility = (row: TRow | undefined): TFacility | null =>
+    noted("Facility", row) ? { id: String(row!.id), code: String(row!.code), mrnAuthority: String(row!.mrnAuthority) } : null;
 
   return {
     findFacility: async (code) => {
-      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority" FROM "Facility" WHERE "code" = ?`, [code]);
+      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority"${v()} FROM "Facility" WHERE "code" = ?`, [code]);
 
-      return row ? { id: String(row.id), code: String(row.code), mrnAuthority: String(row.mrnAuthority) } : null;
+      return facility(row);
     },
     createFacility: async (data) => {
       // First messages of a new facility may race on several connections: the loser keeps the winner's row
@@ -192,20 +252,20 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
         cols.map(([, v]) => toDb(v)),
         { defer: false },
       );
-      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority" FROM "Facility" WHERE "code" = ?`, [data.code]);
+      const [row] = await x.all(`SELECT "id", "code", "mrnAuthority"${v()} FROM "Facility" WHERE "code" = ?`, [data.code]);
 
-      return { id: String(row!.id), code: String(row!.code), mrnAuthority: String(row!.mrnAuthority) };
+      return facility(row)!;
     },
     findPatient: async (key) => {
       const cols = PATIENT_COLUMNS.map(q).join(", ");
-      const rows = await x.all(`SELECT ${cols} FROM "Patient" WHERE "mrn" = ? AND "issuer" = ?`, [key.mrn, key.issuer]);
+      const rows = await x.all(`SELECT ${cols}${v()} FROM "Patient" WHERE "mrn" = ? AND "issuer" = ?`, [key.mrn, key.issuer]);
 
       return patient(rows[0]);
     },
     findAliasedPatient: async (key) => {
       const cols = PATIENT_COLUMNS.map((c) => `p.${q(c)}`).join(", ");
       const rows = await x.all(
-        `SELECT ${cols} FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId" WHERE a."mrn" = ? AND a."issuer" = ?`,
+        `SELECT ${cols}${v("p.")} FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId" WHERE a."mrn" = ? AND a."issuer" = ?`,
         [key.mrn, key.issuer],
       );
 
@@ -237,12 +297,12 @@ const storeOn = (x: TExecutor, toDb: (v: unknown) => TValue, fromDb: (v: unknown
       }
       const where = keys.map(() => `("visitNumber" = ? AND "visitIssuer" = ?)`).join(" OR ");
       const rows = await x.all(
-        `SELECT ${ENCOUNTER_COLUMNS} FROM "Encounter" WHERE ${where}`,
+        `SELECT ${ENCOUNTER_COLUMNS}${v()} FROM "Encounter" WHERE ${where}`,
         keys.flatMap((k) => [k.visitNumber, k.visitIssuer]),
       );
 
       return rows.map(
-        (r): TStoredEncounter => ({
+        (r): TStoredEncounter => (noted("Encounter", r), {
           id: String(r.id),
           patientId: String(r.patientId),
           lastEventAt: fromDb(r.lastEventAt),
@@ -395,13 +455,13 @@ const jsonRows = (columns: string[], alias = "") =>
 const PREFETCH = `SELECT
   (SELECT ${jsonRows(["id", "status", "bodyHash", "ack"])} FROM "Hl7Message"
     WHERE "sendingFacility" = $1 AND "controlId" = $2) AS "message",
-  (SELECT ${jsonRows(["id", "code", "mrnAuthority"])} FROM "Facility" WHERE "code" = $3) AS "facility",
-  (SELECT ${jsonRows(PATIENT_COLUMNS)} FROM "Patient"
+  (SELECT ${jsonRows(["id", "code", "mrnAuthority", "xmin"])} FROM "Facility" WHERE "code" = $3) AS "facility",
+  (SELECT ${jsonRows([...PATIENT_COLUMNS, "xmin"])} FROM "Patient"
     WHERE "mrn" = ANY($4::text[]) AND "issuer" = ANY($5::text[])) AS "patients",
-  (SELECT coalesce(json_agg(json_build_object('aliasMrn', a."mrn", 'aliasIssuer', a."issuer", ${PATIENT_COLUMNS.map((c) => `'${c}', p.${q(c)}`).join(", ")})), '[]')
+  (SELECT coalesce(json_agg(json_build_object('aliasMrn', a."mrn", 'aliasIssuer', a."issuer", ${[...PATIENT_COLUMNS, "xmin"].map((c) => `'${c}', p.${q(c)}`).join(", ")})), '[]')
     FROM "PatientAlias" a JOIN "Patient" p ON p."id" = a."patientId"
     WHERE a."mrn" = ANY($4::text[]) AND a."issuer" = ANY($5::text[])) AS "aliases",
-  (SELECT ${jsonRows(ENCOUNTER_COLUMN_NAMES)} FROM "Encounter"
+  (SELECT ${jsonRows([...ENCOUNTER_COLUMN_NAMES, "xmin"])} FROM "Encounter"
     WHERE "visitNumber" = ANY($6::text[]) AND "visitIssuer" = ANY($7::text[])) AS "encounters",
   (SELECT ${jsonRows(["facilityCode", "departmentId", "pointOfCare"])} FROM "LocationMapping"
     WHERE "pointOfCare" = ANY($8::text[]) AND "facilityCode" IN ($3, '')) AS "mappings"`;
@@ -417,16 +477,26 @@ const jsonPatient = (r: TRow): TFoundPatient => ({
 
 /** The prefetch row → the stored message and a snapshot covering exactly `keys`. */
 const toPrefetched = (row: TRow, keys: TAdtReadKeys): TPrefetched => {
-  const list = (v: unknown): TRow[] => (Array.isArray(v) ? (v as TRow[]) : []);
+  const versions = new Map<string, string>();
+  const list = (v: unknown, table?: string): TRow[] => {
+    const rows = Array.isArray(v) ? (v as TRow[]) : [];
+    if (table) {
+      for (const r of rows) {
+        versions.set(`${table}:${String(r.id)}`, String(r.xmin));
+      }
+    }
+
+    return rows;
+  };
   const patients = new Map<string, TFoundPatient | null>(keys.patients.map((k) => [pairKey(k.mrn, k.issuer), null]));
-  for (const r of list(row.patients)) {
+  for (const r of list(row.patients, "Patient")) {
     const key = pairKey(String(r.mrn), String(r.issuer));
     if (patients.has(key)) {
       patients.set(key, jsonPatient(r));
     }
   }
   const aliases = new Map<string, TFoundPatient | null>(keys.patients.map((k) => [pairKey(k.mrn, k.issuer), null]));
-  for (const r of list(row.aliases)) {
+  for (const r of list(row.aliases, "Patient")) {
     const key = pairKey(String(r.aliasMrn), String(r.aliasIssuer));
     if (aliases.has(key)) {
       aliases.set(key, jsonPatient(r));
@@ -443,7 +513,7 @@ const toPrefetched = (row: TRow, keys: TAdtReadKeys): TPrefetched => {
     });
   }
   const [message] = list(row.message);
-  const [facility] = list(row.facility);
+  const [facility] = list(row.facility, "Facility");
 
   return {
     message: toMessage(message),
@@ -455,7 +525,7 @@ const toPrefetched = (row: TRow, keys: TAdtReadKeys): TPrefetched => {
       patients,
       aliases,
       visitKeys,
-      encounters: list(row.encounters)
+      encounters: list(row.encounters, "Encounter")
         .filter((r) => visitKeys.has(pairKey(String(r.visitNumber), String(r.visitIssuer))))
         .map((r) => ({
           id: String(r.id),
@@ -469,6 +539,7 @@ const toPrefetched = (row: TRow, keys: TAdtReadKeys): TPrefetched => {
           visitIssuer: String(r.visitIssuer),
         })),
       mappings,
+      versions,
     },
   };
 };
@@ -502,15 +573,29 @@ const openPostgres = (url: string): TSqlAdtStore => {
   const toDb = (v: unknown): TValue => (v instanceof Date ? v.toISOString() : (v as TValue));
   const fromDb = (v: unknown): Date | null => (v instanceof Date ? v : v === null || v === undefined ? null : new Date(String(v)));
 
-  /** One try of a transaction (see TExecutor.deferNewPatients for `deferNewPatients`). */
+  const cache = createAdtRowCache();
+  const stats = { applied: 0, missed: 0, failed: 0 };
+
+  /**
+   * One try of a transaction (see TExecutor.deferNewPatients for `deferNewPatients`). With `cached`, the reads come
+   * from the row cache and the deferred writes carry preconditions on them (TTransactionOptions.cached). After a
+   * commit the cache keeps what was read (with known versions) and written; after a failure it forgets what was read.
+   */
   const attempt = async <T>(
     fn: (store: TAdtStore) => Promise<T>,
     snapshot: TAdtSnapshot | undefined,
     deferNewPatients: boolean,
+    cached?: { guessAbsent: boolean },
   ): Promise<T> => {
     const client = await pool.connect();
     let open = false;
     let deferred: { sql: string; params: TValue[]; oneRow: boolean }[] = [];
+    let preconditions: TPrecondition[] = [];
+    let xid: string | undefined;
+    const reads = emptyReadLog();
+    /** Versions of rows read from the database in this attempt (not from a snapshot or the cache). */
+    const seen = new Map<string, string>();
+    const writes: TWriteLog = { patients: new Map(), encounters: new Map() };
     /** One statement, prepared once per connection (named): no parse/plan on the server for repeated shapes. */
     const query = (sql: string, params: TValue[]) => client.query({ name: statementName(sql), text: sql, values: params });
     /** One write; RowNotFoundError when a oneRow update changed nothing (nothing was written then). */
@@ -520,20 +605,28 @@ const openPostgres = (url: string): TSqlAdtStore => {
       }
     };
     /**
-     * The deferred writes as one statement (a single one as is). A oneRow update that finds no row makes the whole
-     * statement fail (division by zero on its row count), so none of its writes stays.
+     * The deferred writes as one statement (data-modifying CTEs), returning the transaction id (the version of every
+     * row written). A oneRow update that finds no row, or a precondition that no longer holds, makes the whole
+     * statement fail (division by zero), so none of its writes stays. The preconditions are evaluated on the
+     * statement's snapshot; the updates also require the version read (TExecutor.versionOf), which PostgreSQL
+     * re-checks on the newest row version when another transaction changed the row after that snapshot.
      */
     const flush = async (): Promise<void> => {
-      const writes = deferred;
+      const batch = deferred;
+      const checks = preconditions;
       deferred = [];
-      if (writes.length === 1) {
-        await write(writes[0]!.sql, writes[0]!.params, writes[0]!.oneRow);
-      } else if (writes.length > 1) {
-        const ctes = writes.map((w, i) => `w${i} AS (${w.sql}${w.oneRow ? " RETURNING 1" : ""})`);
-        const checks = writes.flatMap((w, i) => (w.oneRow ? [`1 / (SELECT count(*) FROM w${i})::int`] : []));
-        const sql = `WITH ${ctes.join(", ")} SELECT ${checks.join(" + ") || "1"}`;
-        await query(numbered(sql), writes.flatMap((w) => w.params));
+      preconditions = [];
+      if (batch.length === 0) {
+        return;
       }
+      const ctes = batch.map((w, i) => `w${i} AS (${w.sql}${w.oneRow ? " RETURNING 1" : ""})`);
+      const rowChecks = batch.flatMap((w, i) => (w.oneRow ? [`1 / (SELECT count(*) FROM w${i})::int`] : []));
+      if (checks.length > 0) {
+        rowChecks.push(`1 / (CASE WHEN ${checks.map((c) => `(${c.sql})`).join(" AND ")} THEN 1 ELSE 0 END)`);
+      }
+      const sql = `WITH ${ctes.join(", ")} SELECT ${rowChecks.join(" + ") || "1"} AS "ok", pg_current_xact_id()::xid::text AS "xid"`;
+      const { rows } = await query(text(sql), [...batch.flatMap((w) => w.params), ...checks.flatMap((c) => c.params)]);
+      xid = String((rows[0] as TRow).xid);
     };
     /** Before a write that cannot wait: open the transaction, send the deferred writes (in order). Reads need
      * neither (no read depends on a deferred write, see TExecutor). */
@@ -562,18 +655,33 @@ const openPostgres = (url: string): TSqlAdtStore => {
         await write(sql, params, options.oneRow ?? false);
       },
       deferNewPatients,
+      versionOf: cached ? cache.versionOf : undefined,
+      version: { column: "xmin::text", note: (table, id, version) => seen.set(`${table}:${id}`, version) },
     };
+    const readVersion = cached
+      ? cache.versionOf
+      : (table: string, id: string) => snapshot?.versions?.get(`${table}:${id}`) ?? seen.get(`${table}:${id}`);
     try {
-      const store = storeOn(x, toDb, fromDb);
-      const result = await fn(snapshot ? answerFromSnapshot(store, snapshot) : store);
+      const base = storeOn(x, toDb, fromDb);
+      const store = recordingStore(
+        cached ? cache.answering(base, cached.guessAbsent) : snapshot ? answerFromSnapshot(base, snapshot) : base,
+        reads,
+        writes,
+      );
+      const result = await fn(store);
+      if (cached) {
+        preconditions = preconditionsOf(reads, cache.versionOf);
+      }
       await flush();
       if (open) {
         await client.query("COMMIT");
       }
       client.release();
+      cache.learn(reads, writes, readVersion, xid);
 
       return result;
     } catch (error) {
+      cache.forget(reads);
       try {
         if (open) {
           await client.query("ROLLBACK");
@@ -588,8 +696,28 @@ const openPostgres = (url: string): TSqlAdtStore => {
 
   return {
     kind: "postgresql",
+    cachesRows: true,
+    cacheStats: () => ({ ...stats }),
     serialize: (fn) => fn(),
-    transaction: async (fn, snapshot) => {
+    transaction: async (fn, snapshot, options = {}) => {
+      if (options.cached) {
+        try {
+          const result = await attempt(fn, undefined, true, options.cached);
+          stats.applied += 1;
+
+          return result;
+        } catch (error) {
+          if (error instanceof CacheMissError) {
+            stats.missed += 1;
+          } else {
+            stats.failed += 1;
+          }
+          // Nothing was written (a miss throws before any I/O; a failed precondition or unique key rolls the one
+          // statement back), or the outcome is unknown (connection lost): the caller runs the message on fresh reads,
+          // which finds the stored message if it did commit.
+          throw new StaleCacheError(error);
+        }
+      }
       try {
         return await attempt(fn, snapshot, true);
       } catch (error) {

@@ -62,6 +62,10 @@ describe("media purge", () => {
     // A re-stamped instance leaves its earlier file (restamp-instance.ts): both go.
     const old = instances.get("old-all-stored")?.file;
     fs.copyFileSync(old?.absolutePath ?? "", path.join(path.dirname(old?.absolutePath ?? ""), `${old?.sopInstanceUid}.0a1b2c.dcm`));
+    // Derived images of it (a video's poster frame, the UI's cached thumbnail) go with it.
+    fs.writeFileSync(`${old?.absolutePath}.poster.jpg`, "poster");
+    fs.mkdirSync(path.join(t.dataDir, "thumbnails"), { recursive: true });
+    fs.writeFileSync(path.join(t.dataDir, "thumbnails", `${instances.get("old-all-stored")?.id}.jpg`), "thumb");
   }, 120_000);
   afterAll(async () => {
     await archive?.close();
@@ -70,7 +74,8 @@ describe("media purge", () => {
 
   it("purges only instances whose every delivery is stored, and stored before the retention", async () => {
     const result = await purgeMedia(t.db, { dataDir: t.dataDir, retentionDays: 30 });
-    expect(result).toEqual({ purged: 1, filesDeleted: 2, fileErrors: 0 });
+    expect(result).toEqual({ purged: 1, filesDeleted: 4, fileErrors: 0 });
+    expect(fs.existsSync(path.join(t.dataDir, "thumbnails", `${instances.get("old-all-stored")?.id}.jpg`))).toBe(false);
     expect(await purgedAt("old-all-stored")).toBeInstanceOf(Date);
     expect(fileExists("old-all-stored")).toBe(false);
     expect(fs.readdirSync(path.dirname(instances.get("old-all-stored")?.file.absolutePath ?? ""))).toEqual([]);

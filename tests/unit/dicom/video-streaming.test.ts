@@ -38,7 +38,8 @@ describe("writeEncapsulatedFile with a file fragment", () => {
       fragment: { path: fragmentPath, length: content.length },
     });
     const file = readFileSync(outPath);
-    expect(result).toEqual({ size: file.length, sha256: sha256(file) });
+    expect(result).toEqual({ size: file.length, sha256: sha256(file), fragmentOffset: expect.any(Number) });
+    expect(file.subarray(result.fragmentOffset, result.fragmentOffset + content.length).equals(content)).toBe(true);
     const { items, endsAtDelimiter } = pixelItemsOf(file);
     expect(endsAtDelimiter).toBe(true);
     expect(items.map((i) => i.length)).toEqual([0, content.length + 1]);

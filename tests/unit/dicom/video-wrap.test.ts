@@ -75,6 +75,24 @@ const dciodvfyErrors = (file: string): string[] => {
 
 const SOP_CLASS = { XC: VIDEO_PHOTOGRAPHIC_IMAGE_STORAGE, ES: VIDEO_ENDOSCOPIC_IMAGE_STORAGE } as const;
 
+/**
+ * Clips the wrapper remuxes itself in one pass (MP4, video and audio copied as they are); ffmpeg converts the rest
+ * (WebM, QuickTime, a transcode, audio to re-encode).
+ */
+const REMUXED_BY_WRAPPER = new Set(["h264-aac-gps.mp4", "hevc.mp4", "1080p60.mp4", "vfr.mp4"]);
+
+/** Top-level box types of an MP4, in file order. */
+const topLevelBoxes = (mp4: Buffer): string[] => {
+  const types: string[] = [];
+  for (let at = 0; at + 8 <= mp4.length; ) {
+    const size32 = mp4.readUInt32BE(at);
+    const size = size32 === 1 ? Number(mp4.readBigUInt64BE(at + 8)) : size32 === 0 ? mp4.length - at : size32;
+    types.push(mp4.toString("latin1", at + 4, at + 8));
+    at += Math.max(size, 8);
+  }
+  return types;
+};
+
 describe.each(CORPUS)("wrapVideo: $name", (clip) => {
   let input: string;
   beforeAll(() => {
@@ -92,6 +110,7 @@ describe.each(CORPUS)("wrapVideo: $name", (clip) => {
       result = await wrapVideo({ inputPath: input, outPath, context });
       const fragment = pixelItemsOf(readFileSync(outPath)).items[1] as Buffer;
       writeFileSync(mp4Path, fragment);
+      expect(await result.poster).toBe(true);
     });
 
     test("reports SOP class, transfer syntax, geometry, what was re-encoded; no work files left", () => {
@@ -105,6 +124,7 @@ describe.each(CORPUS)("wrapVideo: $name", (clip) => {
         columns: clip.columns,
         reencoded: !clip.remux,
         audio: clip.audio,
+        remuxedBy: REMUXED_BY_WRAPPER.has(clip.file) ? "wrapper" : "ffmpeg",
       });
       expect(result.frames).toBeGreaterThan(5);
       expect(result.durationMs).toBeGreaterThan(500);
@@ -147,6 +167,13 @@ describe.each(CORPUS)("wrapVideo: $name", (clip) => {
       expect(py.pixelItems[0]?.length).toBe(0);
       expect(py.pixelItems[1]?.length).toBe(mp4.length);
       expect(mp4.length % 2).toBe(0);
+    });
+
+    test("the fragment is a fast-start MP4: ftyp, moov, then only mdat (padded to even length)", () => {
+      const mp4 = readFileSync(mp4Path);
+      const boxes = topLevelBoxes(mp4); // an odd MP4's pad byte is shorter than a box header
+      expect(boxes.slice(0, 2)).toEqual(["ftyp", "moov"]);
+      expect(new Set(boxes.slice(2))).toEqual(new Set(["mdat"]));
     });
 
     test("the fragment is an MP4 that decodes cleanly, upright, with the announced frames", () => {
@@ -232,6 +259,7 @@ describe("wrapVideo: US Multi-frame Image", () => {
   beforeAll(async () => {
     const context = videoContext("XC");
     result = await wrapVideo({ inputPath: corpusFile(dir, clip), outPath, context, iod: "us-multiframe" });
+    await result.poster;
   });
 
   test("US Multi-frame SOP class, Modality US, Laterality instead of Image Laterality, no Acquisition Context", () => {

@@ -4,9 +4,12 @@ import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { findCatalogItems } from "@/lib/catalog/find-catalog-items";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import { findPatientHistory } from "@/lib/history/find-patient-history";
 import { formatBirthDate, formatDisplayName } from "@/lib/worklist/format-name";
 import { getEncounter } from "@/lib/worklist/get-encounter";
 import { PatientBanner } from "@/components/patient/patient-banner";
+import { PatientHistory } from "@/components/patient/patient-history";
+import { UnsentGuard } from "@/components/patient/unsent-guard";
 import { CaptureForm } from "@/components/capture/capture-form";
 
 export const metadata = { title: "Capture – Encounter Capture" };
@@ -15,7 +18,7 @@ export default async function EncounterPage({ params }: { params: Promise<{ id: 
   const user = await getPageUser();
   const { id } = await params;
   const db = getDb();
-  const encounter = await getEncounter(db, user, id).catch((e: unknown) => {
+  const encounter = await getEncounter(db, user, id.slice(0, 64)).catch((e: unknown) => {
     if (e instanceof AppError && e.code === "not_found") {
       notFound();
     }
@@ -25,6 +28,7 @@ export default async function EncounterPage({ params }: { params: Promise<{ id: 
   // Procedures of the encounter's department first; a clinician may belong to several departments.
   const items = await findCatalogItems(db, user);
   const ordered = [...items.filter((i) => i.department === encounter.department?.code), ...items.filter((i) => i.department !== encounter.department?.code)];
+  const history = await findPatientHistory(db, user, { patientId: encounter.patientId, encounterId: encounter.id });
 
   return (
     <>
@@ -38,8 +42,10 @@ export default async function EncounterPage({ params }: { params: Promise<{ id: 
         location={[encounter.facility?.name, encounter.pointOfCare, encounter.room, encounter.bed].filter(Boolean).join(" / ")}
         status={encounter.status}
       />
+      <UnsentGuard />
       <main className="mx-auto max-w-5xl px-4 py-6">
         <CaptureForm encounterId={encounter.id} procedures={ordered} />
+        <PatientHistory studies={history} />
       </main>
     </>
   );
