@@ -18,6 +18,7 @@ export type TAuditAction =
   | "delivery.resend"
   | "delivery.cancel"
   | "facility.save"
+  | "destination.save"
   | "hl7.received"
   | "hl7.view"
   | "hl7.reprocess"

@@ -129,7 +129,21 @@ export const claimNextJobs = async (db: TDb, { workerId, limit, leaseMs, now = n
   });
   const leaseUntil = new Date(now.getTime() + leaseMs);
   const claimed = new Map<string, boolean>();
-  for (const c of candidates) {
+  // Queued candidates in one compare-and-set statement (one commit instead of one per job); a row another claimer
+  // took meanwhile no longer matches `status = queued`. The exact leaseUntil tells which rows this call got.
+  const queued = candidates.filter((c) => c.status === "queued").slice(0, limit).map((c) => c.id);
+  if (queued.length > 0) {
+    await db.deliveryJob.updateMany({
+      where: { id: { in: queued }, status: "queued", nextAttemptAt: { lte: now } },
+      data: { status: "sending", lockedBy: workerId, leaseUntil },
+    });
+    const won = await db.deliveryJob.findMany({ where: { id: { in: queued }, status: "sending", lockedBy: workerId, leaseUntil }, select: { id: true } });
+    for (const w of won) {
+      claimed.set(w.id, false);
+    }
+  }
+  // The rest one by one: expired leases, and the other queued candidates when another claimer won part of the batch.
+  for (const c of candidates.filter((x) => !queued.includes(x.id))) {
     if (claimed.size >= limit) {
       break;
     }

@@ -16,7 +16,7 @@ import { restampInstance } from "./restamp-instance";
 import { decideRetry, type TRetryPolicy } from "./retry-policy";
 import { cStoreFiles } from "./dimse/c-store-files";
 import { parseDimseUrl } from "./parse-dimse-url";
-import { stowInstances, type TStowInstanceResult } from "./stow-rs-client";
+import { stowInstances, type TStowInstanceResult, type TTransferObserver } from "./stow-rs-client";
 import { confirmWithQido } from "./verify-stored";
 import { sha256File } from "../sha256-file";
 import { removeStampedFiles, stampBucketIdentity } from "./stamp-bucket-identity";
@@ -31,6 +31,12 @@ export type TDeliverContext = {
   log: ReturnType<typeof createLogger>;
   agent?: http.Agent;
   now?: () => Date;
+  /** STOW-RS: the destination's Authorization header (stow-transport.ts). */
+  headers?: Record<string, string>;
+  /** Bytes sent and round trips, for the parallelism controller (run-forwarder.ts). */
+  observer?: TTransferObserver;
+  /** Told every outcome (the controller backs off on transient ones). */
+  onOutcome?: (outcome: TDeliveryOutcome) => void;
 };
 
 /** Resolve and verify the job's file; an outcome instead of a path when it must not be sent. */
@@ -76,6 +82,7 @@ const toCompletion = (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliver
 };
 
 const record = async (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliverContext): Promise<void> => {
+  ctx.onOutcome?.(outcome);
   const completion = toCompletion(job, outcome, ctx, ctx.now?.() ?? new Date());
   const fields = { jobId: job.id, sopInstanceUid: job.instance.sopInstanceUid, attempt: job.attempts + 1 };
   const applied = await completeJob(ctx.db, { job, workerId: ctx.workerId, completion, now: ctx.now?.() });
@@ -91,6 +98,25 @@ const record = async (job: TClaimedJob, outcome: TDeliveryOutcome, ctx: TDeliver
 };
 
 /**
+ * Record the outcomes of one request in a single transaction: one commit per request instead of one per
+ * instance (on SQLite with synchronous=FULL each commit is an fsync). completeJob runs unchanged inside it, its
+ * own $transaction mapped onto the outer one.
+ */
+const recordAll = async (sent: { job: TClaimedJob }[], outcomes: TDeliveryOutcome[], ctx: TDeliverContext): Promise<void> => {
+  await ctx.db.$transaction(
+    async (tx) => {
+      const db = new Proxy(tx, {
+        get: (target, key) => (key === "$transaction" ? (fn: (t: typeof tx) => unknown) => fn(target) : Reflect.get(target, key)),
+      }) as unknown as TDb;
+      for (const [i, { job }] of sent.entries()) {
+        await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, { ...ctx, db });
+      }
+    },
+    { maxWait: 60_000, timeout: 120_000 },
+  );
+};
+
+/**
  * C-STORE of the files on one association (lib/forwarding/dimse): each file in its own transfer syntax; success and
  * warning statuses count as stored, the rest as the status classification says (out of resources, connection
  * problems and timeouts: transient).
@@ -99,6 +125,7 @@ const storeOverDimse = async (
   url: string,
   sendable: { job: TClaimedJob; file: string }[],
   timeoutMs: number,
+  observer?: TTransferObserver,
 ): Promise<TDeliveryOutcome[]> => {
   let target;
   try {
@@ -114,6 +141,7 @@ const storeOverDimse = async (
       sopInstanceUid: job.instance.sopInstanceUid,
       transferSyntaxUid: job.instance.transferSyntaxUid,
     })),
+    { onStored: (i) => observer?.onBytes?.(sendable[i]?.job.instance.size ?? 0) },
   );
 
   return results.map((r): TDeliveryOutcome =>
@@ -165,10 +193,8 @@ const deliverJobs = async (jobs: TClaimedJob[], ctx: TDeliverContext, stamped: s
   }
   let outcomes: TDeliveryOutcome[];
   if (first.job.destination.kind === "dimse") {
-    outcomes = await storeOverDimse(first.job.destination.url, sendable, ctx.timeoutMs);
-    for (const [i, { job }] of sendable.entries()) {
-      await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
-    }
+    outcomes = await storeOverDimse(first.job.destination.url, sendable, ctx.timeoutMs, ctx.observer);
+    await recordAll(sendable, outcomes, ctx);
 
     return;
   }
@@ -178,6 +204,8 @@ const deliverJobs = async (jobs: TClaimedJob[], ctx: TDeliverContext, stamped: s
       files: items.map(({ job, file }) => ({ path: file, sopInstanceUid: job.instance.sopInstanceUid, sopClassUid: job.instance.sopClassUid })),
       timeoutMs: ctx.timeoutMs,
       agent: ctx.agent,
+      headers: ctx.headers,
+      observer: ctx.observer,
     });
   try {
     let results = await stow(sendable);
@@ -202,7 +230,5 @@ const deliverJobs = async (jobs: TClaimedJob[], ctx: TDeliverContext, stamped: s
   }
   // Destination.verifyWithQido: a success counts only once QIDO-RS finds the instance (verify-stored.ts).
   outcomes = await confirmWithQido(ctx.db, first.job.destination.id, sendable.map(({ job }) => job.instance.sopInstanceUid), outcomes, ctx.timeoutMs);
-  for (const [i, { job }] of sendable.entries()) {
-    await record(job, outcomes[i] ?? { kind: "transient", detail: "no result" }, ctx);
-  }
+  await recordAll(sendable, outcomes, ctx);
 };

@@ -3,7 +3,7 @@
  * per-instance reading of the response (§10.5.3). Transport choices and why:
  * - explicit Content-Length, never chunked: Orthanc answered 200 to a chunked STOW and stored nothing;
  * - no `Expect: 100-continue`: Orthanc answers it only after a 1 s stall (node never adds the header itself);
- * - a keep-alive agent per scheme; node drops a pooled socket one second before the server's announced
+ * - a keep-alive agent per destination (stow-transport.ts; a module-wide one per scheme when none is given); node drops a pooled socket one second before the server's announced
  *   Keep-Alive timeout, so against Orthanc 1.10 (`Keep-Alive: timeout=1`) every request opens a new connection;
  * - a POST that fails on a reused socket before any response (the server closed it meanwhile) is sent once more
  *   on a new connection, as the node documentation advises; a repeated STOW of the same instance is harmless;
@@ -15,6 +15,7 @@ import https from "node:https";
 import { pipeline } from "node:stream/promises";
 import { createMultipartBody, type TMultipartBody } from "./multipart-body";
 import { parseStowResponse } from "./parse-stow-response";
+import { describeNetworkError } from "./stow-transport";
 
 export type TStowFile = { path: string; sopInstanceUid: string; sopClassUid: string };
 
@@ -45,6 +46,17 @@ export type TStowOptions = {
   timeoutMs: number;
   /** Connection pool to use instead of the module's keep-alive agents. */
   agent?: http.Agent;
+  /** Extra request headers (Authorization: never logged). */
+  headers?: Record<string, string>;
+  /** Told about bytes sent and round trips, for the parallelism controller (adaptive-parallelism.ts). */
+  observer?: TTransferObserver;
+};
+
+/** Progress of a transfer: body bytes as they are handed to the socket, and the wait for the answer. */
+export type TTransferObserver = {
+  onBytes?: (bytes: number) => void;
+  /** ms from the last body byte to the response head. */
+  onRoundTrip?: (ms: number) => void;
 };
 
 const HTTP_AGENT = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -55,25 +67,31 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 type TReply = { status: number; body: string; retryAfter?: string };
 type TPostError = Error & { code?: string; reusedSocket?: boolean };
 
-const describeError = (err: TPostError): string => (err.code ? `${err.code}: ${err.message}` : err.message);
+type TPost = { url: URL; body: TMultipartBody; timeoutMs: number; agent: http.Agent; headers?: Record<string, string>; observer?: TTransferObserver };
 
-const postOnce = (url: URL, body: TMultipartBody, timeoutMs: number, agent: http.Agent): Promise<TReply> =>
+const postOnce = ({ url, body, timeoutMs, agent, headers, observer }: TPost): Promise<TReply> =>
   new Promise((resolve, reject) => {
     const transport = url.protocol === "https:" ? https : http;
     const req = transport.request(url, {
       method: "POST",
       agent,
       headers: {
+        ...headers,
         "Content-Type": `multipart/related; type="application/dicom"; boundary=${body.boundary}`,
         Accept: "application/dicom+json",
         "Content-Length": String(body.contentLength),
       },
     });
+    let sentAt = 0;
+    req.on("finish", () => (sentAt = performance.now()));
     req.setTimeout(timeoutMs, () => {
       req.destroy(Object.assign(new Error(`no progress for ${timeoutMs} ms`), { code: "ETIMEDOUT" }));
     });
     req.on("error", (err: TPostError) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     req.on("response", (res) => {
+      if (sentAt > 0) {
+        observer?.onRoundTrip?.(performance.now() - sentAt);
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (chunk: Buffer) => {
@@ -88,7 +106,12 @@ const postOnce = (url: URL, body: TMultipartBody, timeoutMs: number, agent: http
       res.on("error", reject);
     });
     // pipeline ends the request after the last byte; a read error aborts it so the server never sees a short body.
-    pipeline(body.open(), req).catch((err: Error) => req.destroy(err));
+    const stream = body.open();
+    if (observer?.onBytes) {
+      const onBytes = observer.onBytes;
+      stream.on("data", (chunk: Buffer) => onBytes(chunk.length));
+    }
+    pipeline(stream, req).catch((err: Error) => req.destroy(err));
   });
 
 /**
@@ -98,23 +121,24 @@ const postOnce = (url: URL, body: TMultipartBody, timeoutMs: number, agent: http
  * @param options - base URL, files, inactivity timeout, optional agent
  * @returns one result per file, in the same order
  */
-export const stowInstances = async ({ baseUrl, files, timeoutMs, agent }: TStowOptions): Promise<TStowInstanceResult[]> => {
+export const stowInstances = async ({ baseUrl, files, timeoutMs, agent, headers, observer }: TStowOptions): Promise<TStowInstanceResult[]> => {
   const url = new URL(`${baseUrl.replace(/\/+$/, "")}/studies`);
   const pool = agent ?? (url.protocol === "https:" ? HTTPS_AGENT : HTTP_AGENT);
   const body = await createMultipartBody(files.map((f) => f.path));
+  const post: TPost = { url, body, timeoutMs, agent: pool, headers, observer };
   let reply: TReply;
   try {
     try {
-      reply = await postOnce(url, body, timeoutMs, pool);
+      reply = await postOnce(post);
     } catch (err) {
       const e = err as TPostError;
       if (!e.reusedSocket || (e.code !== "ECONNRESET" && e.code !== "EPIPE")) {
         throw err;
       }
-      reply = await postOnce(url, body, timeoutMs, pool);
+      reply = await postOnce(post);
     }
   } catch (err) {
-    const networkError = describeError(err as TPostError);
+    const networkError = describeNetworkError(err as TPostError);
 
     return files.map((f) => ({ sopInstanceUid: f.sopInstanceUid, status: null, networkError, referenced: false, failed: false }));
   }

@@ -16,6 +16,7 @@ import https from "node:https";
 import tls from "node:tls";
 import type { TDb } from "../db";
 import type { TDeliveryOutcome } from "./classify-result";
+import { authorizationHeaders } from "./stow-transport";
 
 const TAG_SOP_INSTANCE_UID = "00080018";
 /** QIDO answers for one UID are tiny; bound what we read. */
@@ -112,15 +113,6 @@ export const verifyStored = async (
   return { kind: "transient", detail: `archive confirmed the store, but the QIDO-RS check answered HTTP ${answer.status}` };
 };
 
-/** The Authorization header for a destination's auth settings (none | basic | bearer). */
-const authorizationOf = (d: { authType: string; authUsername: string; authSecret: string }): string | undefined => {
-  if (d.authType === "basic") {
-    return `Basic ${Buffer.from(`${d.authUsername}:${d.authSecret}`).toString("base64")}`;
-  }
-
-  return d.authType === "bearer" ? `Bearer ${d.authSecret}` : undefined;
-};
-
 /**
  * When the destination asks for it (verifyWithQido), turn each "stored" outcome into stored-and-verified
  * (verifiedAt set) or a transient "not found" (the job is re-sent later). Other outcomes pass unchanged; without
@@ -148,7 +140,7 @@ export const confirmWithQido = async (
   if (!destination?.verifyWithQido || destination.kind !== "stow-rs") {
     return outcomes;
   }
-  const target: TQidoTarget = { baseUrl: destination.url, authorization: authorizationOf(destination), caCertPem: destination.caCertPem || undefined };
+  const target: TQidoTarget = { baseUrl: destination.url, authorization: authorizationHeaders(destination).Authorization, caCertPem: destination.caCertPem || undefined };
 
   return Promise.all(
     outcomes.map(async (outcome, i) => {

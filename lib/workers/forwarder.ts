@@ -8,7 +8,8 @@
  * FORWARDER_POLL_MS (250), FORWARDER_LEASE_MS (30000: a killed forwarder's jobs are sent again after at most this),
  * FORWARDER_TIMEOUT_MS (60000), FORWARDER_RETRY_BASE_MS (10000), FORWARDER_RETRY_CAP_MS (900000),
  * FORWARDER_RETRY_HORIZON_MS (overrides DELIVERY_RETRY_HORIZON_HOURS of lib/env.ts, default 24 h),
- * FORWARDER_BATCH_SIZE (8), FORWARDER_CONCURRENCY (2),
+ * FORWARDER_BATCH_SIZE (64: jobs per claim), FORWARDER_CONCURRENCY (unset: requests/associations in flight per destination
+ * adapt within Destination.maxParallel, lib/forwarding/adaptive-parallelism.ts; set: fixed at that number),
  * FORWARDER_PURGE_INTERVAL_MS (3600000): how often local media past MEDIA_RETENTION_DAYS is purged
  * (lib/forwarding/purge-media.ts); the first run is right after start.
  */

@@ -7,6 +7,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -62,20 +64,55 @@ const freePorts = async (count: number): Promise<number[]> => {
   return ports;
 };
 
-const json = async <T>(url: string, init?: RequestInit): Promise<T> => {
-  const res = await fetch(url, init);
-  if (!res.ok) {
-    throw new Error(`${init?.method ?? "GET"} ${url}: HTTP ${res.status}`);
+/**
+ * Extra settings: more configuration keys (e.g. AuthenticationEnabled + RegisteredUsers) and the credentials this
+ * harness then uses for its own REST calls. (Orthanc's own HTTPS is not offered: Debian's Orthanc 1.10.1 dies with
+ * SIGSEGV on the first TLS connection with SslEnabled here; tests put tests/support/tls-terminator.ts in front.)
+ */
+export type TOrthancOptions = {
+  config?: Record<string, unknown>;
+  user?: { name: string; password: string };
+};
+
+type TCall = { method?: string; body?: string };
+
+/** A REST call with node's http, sending `user`'s credentials when set. */
+const request = (url: string, init: TCall, options: TOrthancOptions): Promise<{ status: number; body: Buffer }> =>
+  new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const headers: Record<string, string> = options.user
+      ? { Authorization: `Basic ${Buffer.from(`${options.user.name}:${options.user.password}`).toString("base64")}` }
+      : {};
+    const req = (target.protocol === "https:" ? https : http).request(
+      target,
+      { method: init.method ?? "GET", headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(init.body);
+  });
+
+const jsonWith = (options: TOrthancOptions) => async <T>(url: string, init: TCall = {}): Promise<T> => {
+  const res = await request(url, init, options);
+  if (res.status < 200 || res.status >= 300) {
+    throw new Error(`${init.method ?? "GET"} ${url}: HTTP ${res.status}`);
   }
 
-  return (await res.json()) as T;
+  return JSON.parse(res.body.toString("utf8")) as T;
 };
 
 /**
  * Start Orthanc and wait until its REST API and DICOMweb plugin answer.
- * @param options - `config`: extra Orthanc configuration keys (e.g. MaximumPatientCount), merged over the defaults
+ * @param options - `config`: extra Orthanc configuration keys (e.g. MaximumPatientCount), merged over the defaults;
+ *   `user`: credentials for the harness's own REST calls when `config` turns authentication on
  */
-export const startOrthanc = async ({ config = {} }: { config?: Record<string, unknown> } = {}): Promise<TOrthanc> => {
+export const startOrthanc = async (options: TOrthancOptions = {}): Promise<TOrthanc> => {
+  const json = jsonWith(options);
   const binary = findBinary();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "ec-orthanc-"));
   const [httpPort, dicomPort] = (await freePorts(2)) as [number, number];
@@ -85,7 +122,8 @@ export const startOrthanc = async ({ config = {} }: { config?: Record<string, un
     Name: "ec-test", HttpPort: httpPort, DicomPort: dicomPort, DicomAet: "ECTEST",
     StorageDirectory: storageDir, IndexDirectory: path.join(root, "index"),
     Plugins: [PLUGIN], DicomWeb: { Enable: true, Root: "/dicom-web/" },
-    RemoteAccessAllowed: false, AuthenticationEnabled: false, SaveJobs: false, ...config,
+    RemoteAccessAllowed: false, AuthenticationEnabled: false, SaveJobs: false,
+    ...options.config,
   }, null, 2));
   const baseUrl = `http://127.0.0.1:${httpPort}`;
   const cleanup = (): void => fs.rmSync(root, { recursive: true, force: true });
@@ -160,9 +198,7 @@ export const startOrthanc = async ({ config = {} }: { config?: Record<string, un
       return all.map((i) => i.MainDicomTags.SOPInstanceUID);
     },
     getInstanceFile: async (sopInstanceUid) => {
-      const res = await fetch(`${baseUrl}/instances/${await findInstanceId(sopInstanceUid)}/file`);
-
-      return Buffer.from(await res.arrayBuffer());
+      return (await request(`${baseUrl}/instances/${await findInstanceId(sopInstanceUid)}/file`, {}, options)).body;
     },
     countStoredFiles: () => {
       if (!fs.existsSync(storageDir)) {

@@ -44,9 +44,14 @@ const identityOf = async (file: TStoreFile): Promise<TStoreIdentity> => {
  * C-STORE of `files` on one association, in order.
  * @param target - host, port, AE titles, timeouts; `contexts` defaults to exactly the pairs of `files`
  * @param files - Part 10 files, with their identity when known
+ * @param progress - onStored(index) after each file the archive answered (throughput measurement)
  * @returns one outcome per file, in the same order
  */
-export const cStoreFiles = async (target: TAssociationParams, files: TStoreFile[]): Promise<TStoreFileOutcome[]> => {
+export const cStoreFiles = async (
+  target: TAssociationParams,
+  files: TStoreFile[],
+  progress: { onStored?: (index: number) => void } = {},
+): Promise<TStoreFileOutcome[]> => {
   if (files.length === 0) {
     return [];
   }
@@ -73,6 +78,7 @@ export const cStoreFiles = async (target: TAssociationParams, files: TStoreFile[
     try {
       const r = await association.store(file.path, identity);
       outcomes.push({ path: file.path, sopInstanceUid: identity.sopInstanceUid, ...r, detail: describeDimseStatus(r.status) + (r.errorComment ? `: ${r.errorComment}` : "") });
+      progress.onStored?.(i);
     } catch (err) {
       outcomes.push(failed(file, err, identity.sopInstanceUid));
       if (!association.isOpen()) {

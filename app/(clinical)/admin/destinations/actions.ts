@@ -5,28 +5,43 @@ import { z } from "zod";
 import { requireUser } from "@/lib/auth/require-user";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { createDestination } from "@/lib/forwarding/create-destination";
+import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { createDestination, ZDestinationInputSchema } from "@/lib/forwarding/create-destination";
+import { updateDestination } from "@/lib/forwarding/update-destination";
 import { testDestination } from "@/lib/forwarding/test-destination";
 
 export type TDestinationFormState = { message: string; ok: boolean };
-const ZDestinationSchema = z.object({
-  name: z.string().trim().min(1, "name is required").max(64),
-  url: z.string().trim().min(1, "a STOW-RS base URL (https://…) or a C-STORE address (dicom://AE@host:port) is required"),
-  enabled: z.boolean(),
-});
 
-/** Add or update a STOW-RS or C-STORE destination (admins only). */
+const text = (form: FormData, key: string): string => String(form.get(key) ?? "");
+
+/** Add a destination, or update one when the form carries its id (admins only). The secret is never echoed. */
 export const saveDestination = async (_prev: TDestinationFormState, form: FormData): Promise<TDestinationFormState> => {
-  await requireUser(undefined, ["admin"]);
-  const parsed = ZDestinationSchema.safeParse({ name: form.get("name"), url: form.get("url"), enabled: form.get("enabled") === "on" });
+  const user = await requireUser(undefined, ["admin"]);
+  const id = text(form, "id");
+  const parsed = ZDestinationInputSchema.safeParse({
+    name: text(form, "name"), url: text(form, "url"), enabled: form.get("enabled") === "on", authType: text(form, "authType") || "none",
+    authUsername: text(form, "authUsername"), authSecret: text(form, "authSecret"), caCertPem: text(form, "caCertPem"),
+    maxParallel: text(form, "maxParallel") || 8,
+  });
   if (!parsed.success) {
     return { ok: false, message: parsed.error.issues.map((i) => i.message).join("; ") };
   }
+  const db = getDb();
   try {
-    const r = await createDestination(getDb(), parsed.data);
+    let queued = 0;
+    if (id) {
+      await updateDestination(db, id, parsed.data);
+    } else {
+      queued = (await createDestination(db, parsed.data)).queued;
+    }
+    const { name, url, authType, maxParallel, caCertPem } = parsed.data;
+    await recordAuditEvent(db, {
+      action: "destination.save", userId: user.id, subject: name,
+      detail: `${url} auth=${authType} ca=${caCertPem ? "custom" : "system"} maxParallel=${maxParallel}`,
+    });
     revalidatePath("/admin/destinations");
 
-    return { ok: true, message: `Saved ${parsed.data.name}.${r.queued ? ` ${r.queued} waiting image(s) queued to it.` : ""}` };
+    return { ok: true, message: `Saved ${name}.${queued ? ` ${queued} waiting image(s) queued to it.` : ""}` };
   } catch (error) {
     return { ok: false, message: error instanceof AppError ? error.message : "could not save the destination" };
   }

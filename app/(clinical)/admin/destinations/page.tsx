@@ -22,7 +22,7 @@ export default async function DestinationsPage() {
           {destinations.map((d) => (
             <tr key={d.id} className="border-t border-slate-100">
               <td className="p-3 font-medium"><Link href={`/admin/destinations/${d.id}`} className="text-brand-700 underline">{d.name}</Link></td>
-              <td className="p-3 font-mono text-xs">{d.url}</td>
+              <td className="p-3 font-mono text-xs break-all">{d.url}</td>
               <td className="p-3">{d.queued} waiting · {d.stored} stored · {d.failed} failed</td>
               <td className="space-y-2 p-3">
                 <form action={toggleDestination}>

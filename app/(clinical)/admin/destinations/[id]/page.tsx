@@ -3,7 +3,9 @@ import { notFound } from "next/navigation";
 import { getPageUser } from "@/lib/auth/get-page-user";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import { getDestinationSettings } from "@/lib/forwarding/get-destination-settings";
 import { getDestinationStatus } from "@/lib/forwarding/get-destination-status";
+import { DestinationForm } from "@/components/admin/destination-form";
 import { requeueAction } from "./actions";
 
 export const metadata = { title: "Destination – Encounter Capture" };
@@ -33,6 +35,7 @@ export default async function DestinationPage({ params }: { params: Promise<{ id
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   });
+  const settings = await getDestinationSettings(getDb(), id);
 
   return (
     <main className="mx-auto max-w-5xl space-y-6 px-4 py-6">
@@ -82,6 +85,7 @@ export default async function DestinationPage({ params }: { params: Promise<{ id
           </table>
         )}
       </section>
+      <DestinationForm destination={settings} />
     </main>
   );
 }
