@@ -21,7 +21,7 @@ export default async function ClinicalLayout({ children }: { children: React.Rea
     <div className="min-h-screen">
       <header className="bg-brand-900 text-white">
         <nav className="mx-auto flex max-w-6xl flex-wrap items-center gap-1 px-4 py-2" aria-label="Main">
-          <Link href="/worklist" className="mr-auto text-lg font-semibold">Encounter Capture</Link>
+          <Link href="/worklist" className="mr-auto inline-flex min-h-11 items-center rounded-lg text-lg font-semibold focus-visible:outline-2 focus-visible:outline-white">Encounter Capture</Link>
           {NAV.filter((n) => n.roles.includes(user.role)).map((n) => (
             <Link key={n.href} href={n.href} className="inline-flex min-h-11 items-center rounded-lg px-3 text-sm font-medium hover:bg-white/10 focus-visible:outline-2 focus-visible:outline-white">{n.label}</Link>
           ))}

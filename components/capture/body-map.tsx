@@ -62,8 +62,8 @@ function Figure(props: { view: TBodyMapView; value: TSiteChoice; onPick: (region
       </figcaption>
       <svg viewBox={`0 0 ${FIGURE_WIDTH} ${FIGURE_HEIGHT}`} className="h-auto max-h-[26rem] w-full max-w-[14rem] touch-manipulation" role="group" aria-label={`Body map, ${title.toLowerCase()}`}>
         <Silhouette />
-        <text x={12} y={20} className="fill-slate-400 text-[11px] font-semibold">{props.view === "front" ? "R" : "L"}</text>
-        <text x={182} y={20} className="fill-slate-400 text-[11px] font-semibold">{props.view === "front" ? "L" : "R"}</text>
+        <text x={12} y={20} className="fill-slate-600 text-[11px] font-semibold">{props.view === "front" ? "R" : "L"}</text>
+        <text x={182} y={20} className="fill-slate-600 text-[11px] font-semibold">{props.view === "front" ? "L" : "R"}</text>
         {regions.map((region) => (
           <g
             key={region.id}
@@ -121,7 +121,7 @@ export function BodyMap(props: {
         <p className="min-h-14 rounded-xl bg-slate-100 px-4 py-3 text-base" aria-live="polite" data-testid="chosen-site">
           {site ? (
             <>
-              <span className="block text-xs text-slate-500">Chosen</span>
+              <span className="block text-xs text-slate-600">Chosen</span>
               <strong>{site.meaning}</strong>
               {sideLabel && props.value.laterality !== "U" ? ` · ${sideLabel}` : ""}
             </>
@@ -138,7 +138,7 @@ export function BodyMap(props: {
             onChange={(e) => setQuery(e.target.value)}
             placeholder="Search, e.g. colon, scalp"
             autoComplete="off"
-            className="h-12 w-full rounded-xl border-2 border-slate-300 bg-white px-3 focus-visible:border-brand-600 focus-visible:outline-none"
+            className="h-12 w-full rounded-xl border-2 border-slate-300 bg-white px-3 focus-visible:border-brand-600 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-brand-600"
           />
           <ul className="mt-2 flex flex-col gap-1" aria-label="Matching body sites">
             {matches.map((s) => (

@@ -137,8 +137,8 @@ export function ReviewStrip(props: {
                     ) : null}
                   </div>
                   {!sent ? (
-                    <button type="button" onClick={() => setEditing(item.id)} disabled={props.busy} className="mt-0.5 flex min-h-11 items-center truncate rounded-lg bg-slate-100 px-2 text-left text-sm hover:bg-sky-50 disabled:opacity-60" aria-label={`Body site of ${item.name}: ${ownSite || (inherited ? `${inherited} (for all)` : "not chosen")}. Change`}>
-                      <span className="truncate"><span className="text-slate-500">Site: </span>{ownSite || (inherited ? `${inherited} (all)` : "choose…")}</span>
+                    <button type="button" onClick={() => setEditing(item.id)} disabled={props.busy} className="mt-0.5 flex min-h-11 items-center truncate rounded-lg bg-slate-100 px-2 text-left text-sm hover:bg-sky-50 disabled:opacity-60" aria-label={`Body site of ${item.name}, change. Site: ${ownSite || (inherited ? `${inherited} (all)` : "choose…")}`}>
+                      <span className="truncate"><span className="text-slate-600">Site: </span>{ownSite || (inherited ? `${inherited} (all)` : "choose…")}</span>
                     </button>
                   ) : (
                     <span className="truncate text-sm text-slate-600">{ownSite || "no body site"}</span>

@@ -63,7 +63,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {result ? (
         <>
           <p className="text-sm text-slate-700" role="status">{result.total} event{result.total === 1 ? "" : "s"}</p>
-          <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
+          <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 focus-visible:outline-2 focus-visible:outline-sky-500" tabIndex={0} role="region" aria-label="Audit events (scrolls sideways)">
             <table className="w-full text-left text-sm">
               <thead className="bg-slate-100 text-slate-700">
                 <tr><th scope="col" className="p-2">When (UTC)</th><th scope="col" className="p-2">Action</th><th scope="col" className="p-2">User</th><th scope="col" className="p-2">Patient</th><th scope="col" className="p-2">What</th><th scope="col" className="p-2">Outcome</th></tr>

@@ -18,7 +18,7 @@ export default async function IdentityChangesPage({ searchParams }: { searchPara
       <h1 className="text-2xl font-semibold">Images in the archive under a changed identity</h1>
       <p className="text-slate-600">A merge (A40/A34) or identifier change (A47, A06/A07/A35) moved these studies after they had been delivered: the archive still files them under the old identity until the imaging team corrects them there.</p>
       <p><a className="text-brand-700 underline" href={all === "1" ? "?" : "?all=1"}>{all === "1" ? "Show open only" : "Show resolved too"}</a></p>
-      <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
+      <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 focus-visible:outline-2 focus-visible:outline-sky-500" tabIndex={0} role="region" aria-label="Identity changes (scrolls sideways)">
         <table className="w-full text-left text-sm">
           <thead className="bg-slate-100"><tr><th className="p-2">When</th><th className="p-2">Kind</th><th className="p-2">In the archive as</th><th className="p-2">Now belongs to</th><th className="p-2">Study</th><th className="p-2">Images</th><th className="p-2" /></tr></thead>
           <tbody>

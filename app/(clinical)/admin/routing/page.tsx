@@ -40,7 +40,7 @@ export default async function RoutingPage() {
           ) : null}
         </div>
         {unrouted.count === 0 ? <p className="text-slate-600">Every capture has at least one delivery.</p> : (
-          <div className="overflow-x-auto">
+          <div className="overflow-x-auto focus-visible:outline-2 focus-visible:outline-sky-500" tabIndex={0} role="region" aria-label="Captures without a delivery (scrolls sideways)">
             <table className="w-full text-left text-sm">
               <thead className="bg-slate-100"><tr><th className="p-2">Captured</th><th className="p-2">Facility</th><th className="p-2">Department</th><th className="p-2">Catalog item</th><th className="p-2">Modality</th><th className="p-2">SOP Instance UID</th></tr></thead>
               <tbody>
