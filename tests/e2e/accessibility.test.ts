@@ -7,20 +7,18 @@
  * On the capture screen the keyboard reaches the controls in order with a visible focus indicator, and uploading a
  * few-MB photo over a throttled network shifts no layout (CLS < 0.1).
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
+import { CHROMIUM_FLAGS, mllpSend, newSignedInPage, SCREENS_DIR } from "../support/e2e-browser";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 
 const PASSWORD = "e2e-a11y-password";
-const SHOTS = path.resolve("test-output/screens");
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const SHOTS = SCREENS_DIR;
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const VIEWPORTS = [
   { name: "portrait", options: { viewport: { width: 800, height: 1280 }, deviceScaleFactor: 1, hasTouch: true, isMobile: true } },
@@ -36,13 +34,7 @@ const sendAdt = (port: number, control: string, mrn: string, visit: string, name
     `PID|1||${mrn}^^^GENHOSP^MR||${name}||19800214|F`,
     `PV1|1|O|DERM^101^A^GENHOSP||||||||||||||||${visit}^^^GENHOSP^VN`,
   ].join("\r\n") + "\r\n";
-  const file = path.join(os.tmpdir(), `e2e-a11y-${process.pid}-${Date.now()}.hl7`);
-  fs.writeFileSync(file, message);
-  try {
-    execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" });
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  expect(mllpSend(port, message)).toMatch(/MSA\|AA/);
 };
 
 type TViolation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
@@ -130,15 +122,7 @@ describe(`accessibility and layout (${process.env.TEST_DB ?? "sqlite"})`, () => 
     await database?.drop();
   }, 60_000);
 
-  const signIn = async (context: BrowserContext, email: string): Promise<Page> => {
-    const page = await context.newPage();
-    await page.goto(`${app.baseUrl}/login`);
-    await page.getByLabel("E-mail").fill(email);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/worklist/);
-    return page;
-  };
+  const signIn = (context: BrowserContext, email: string): Promise<Page> => newSignedInPage(context, app.baseUrl, email, PASSWORD);
 
   /** Axe, overflow and (clinician screens) target size on the page as it is; a screenshot; the problems found. */
   const check = async (page: Page, screen: string, viewport: string, opts: { targets?: boolean } = {}): Promise<string[]> => {

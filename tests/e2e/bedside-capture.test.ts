@@ -4,30 +4,19 @@
  * its own), choose consent, send, and see every item *stored*; the objects are in Orthanc with the consent and the
  * sides chosen, and dciodvfy-clean. Landscape (1280×800) and portrait (800×1280), touch.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
+import { CHROMIUM_FLAGS, FAKE_CAMERA_FLAGS, mllpSend, SCREENS_DIR, signIn } from "../support/e2e-browser";
 import { startOrthanc, type TOrthanc } from "../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 import { runDciodvfy, runDcmdump } from "../support/dicom-tools";
 
 const PASSWORD = "e2e-bedside-password";
-const SHOTS = path.resolve("test-output/screens");
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--use-fake-device-for-media-stream",
-  "--use-fake-ui-for-media-stream",
-];
+const SHOTS = SCREENS_DIR;
+const CHROMIUM_FLAGS_CAMERA = [...CHROMIUM_FLAGS, ...FAKE_CAMERA_FLAGS];
 /** Debian dicom3tools (2022) reports this for every consent item although the attribute is absent (lib/dicom/README.md). */
 const KNOWN_FALSE_POSITIVE = /ConsentForClinicalTrialUseSequence\(0012,0083\)\[\d+\]\/ClinicalTrialProtocolID\(0012,0020\)> - Only permitted when DistributionType is NAMED_PROTOCOL$/;
 
@@ -39,13 +28,7 @@ const sendAdt = (port: number, control: string, mrn: string, visit: string, name
     `PID|1||${mrn}^^^GENHOSP^MR||${name}||19750612|M`,
     `PV1|1|O|DERM^101^A^GENHOSP||||1234^Attending^Ann^^^Dr||||||||||||${visit}^^^GENHOSP^VN`,
   ].join("\r\n") + "\r\n";
-  const file = path.join(os.tmpdir(), `bedside-${process.pid}-${Date.now()}.hl7`);
-  fs.writeFileSync(file, message);
-  try {
-    execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" });
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  expect(mllpSend(port, message)).toMatch(/MSA\|AA/);
 };
 
 describe(`bedside capture on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () => {
@@ -61,7 +44,7 @@ describe(`bedside capture on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () 
     app = await startApp({ dataDir: database.dataDir, databaseUrl: database.url, demoPassword: PASSWORD });
     app.cli("destination:add", "--name", "orthanc", "--stow-url", orthanc.stowUrl);
     sendAdt(app.mllpPort, "BED-1", "BED1001", "V-BED-1", "Bedside^Bruno");
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS_CAMERA });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 240_000);
 
@@ -77,11 +60,7 @@ describe(`bedside capture on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () 
     const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: true, isMobile: true });
     await context.grantPermissions(["camera"], { origin: app.baseUrl });
     const page = await context.newPage();
-    await page.goto(`${app.baseUrl}/login`);
-    await page.getByLabel("E-mail").fill("derm@example.org");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/worklist/);
+    await signIn(page, app.baseUrl, "derm@example.org", PASSWORD);
     await page.getByLabel("Find a patient").fill("bedside");
     // The list refreshes as you type: open the row's address rather than racing a re-render with a tap.
     const href = await page.getByRole("link", { name: /BEDSIDE, Bruno/ }).getAttribute("href");

@@ -6,17 +6,17 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { BarcodeFormat, EncodeHintType, QRCodeWriter } from "@zxing/library";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
+import { CHROMIUM_FLAGS, mllpSend, SCREENS_DIR, signIn } from "../support/e2e-browser";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 
 const PASSWORD = "e2e-bedside-password";
-const SHOTS = path.resolve("test-output/screens");
+const SHOTS = SCREENS_DIR;
 const TABLET = { viewport: { width: 800, height: 1280 }, deviceScaleFactor: 1, hasTouch: true, isMobile: true };
 
 const now = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
@@ -33,13 +33,7 @@ const adt = (control: string, mrn: string, visit: string, name: string, birth: s
   ].join("\r") + "\r";
 
 const sendAdt = (port: number, message: string): void => {
-  const file = path.join(os.tmpdir(), `bedside-${process.pid}-${Date.now()}.hl7`);
-  fs.writeFileSync(file, message.replace(/\r/g, "\r\n"));
-  try {
-    expect(execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" })).toMatch(/MSA\|AA/);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  expect(mllpSend(port, message)).toMatch(/MSA\|AA/);
 };
 
 /** A QR code PNG (ZXing's writer), then a y4m clip of it for Chromium's fake camera. */
@@ -60,14 +54,6 @@ const makeBarcodeVideo = async (dir: string, text: string): Promise<string> => {
   return y4m;
 };
 
-const login = async (page: Page, base: string, email: string): Promise<void> => {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/worklist/);
-};
-
 describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () => {
   let database: TTestDatabase;
   let app: TAppProcess;
@@ -86,7 +72,7 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
       args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        ...CHROMIUM_FLAGS,
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`,
       ],
     });
@@ -114,7 +100,7 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
   it("searches as the clinician types (name part, birth date) with large rows", async () => {
     const context = await browser.newContext(TABLET);
     const page = await context.newPage();
-    await login(page, app.baseUrl, "derm@example.org");
+    await signIn(page, app.baseUrl, "derm@example.org", PASSWORD);
     await page.getByRole("link", { name: /QUAST, Dr Anna Maria/ }).waitFor();
     await page.getByRole("link", { name: /BRANDT, Berta/ }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, "worklist-portrait.png") });
@@ -133,7 +119,7 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
   it("opens the patient from the wristband QR code seen by the camera, with banner and history", async () => {
     const context = await browser.newContext(TABLET);
     const page = await context.newPage();
-    await login(page, app.baseUrl, "derm@example.org");
+    await signIn(page, app.baseUrl, "derm@example.org", PASSWORD);
     // Hold the lookup a moment so the screenshot shows the scanner with the code read.
     await page.route("**/api/v1/encounters/by-code*", async (route) => {
       await new Promise((r) => setTimeout(r, 1500));
@@ -180,7 +166,7 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
   it("opens a patient from a keyboard-wedge scan and lists recently used patients first", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
     const page = await context.newPage();
-    await login(page, app.baseUrl, "derm@example.org");
+    await signIn(page, app.baseUrl, "derm@example.org", PASSWORD);
     // Anna was opened in the previous test: she heads the Recent group.
     const recent = page.getByRole("list", { name: "Recent patients" });
     await recent.getByRole("link", { name: /QUAST/ }).waitFor();
@@ -202,7 +188,7 @@ describe(`bedside worklist on a tablet (${process.env.TEST_DB ?? "sqlite"})`, ()
   it("shows a clinician of another department nothing of the patient", async () => {
     const context = await browser.newContext(TABLET);
     const page = await context.newPage();
-    await login(page, app.baseUrl, "wound@example.org");
+    await signIn(page, app.baseUrl, "wound@example.org", PASSWORD);
     await page.getByRole("link", { name: /WOUNDLY, Wilma/ }).waitFor();
     expect(await page.getByRole("link", { name: /QUAST|BRANDT/ }).count()).toBe(0);
     await page.getByLabel("Find a patient").fill("QR4711");

@@ -4,19 +4,17 @@
  * manager creates, edits and reorders (keyboard) a catalog item, cannot open another department's catalog, and a
  * clinician in another browser context sees the change in the capture form's procedure list.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
+import { CHROMIUM_FLAGS, mllpSend, newSignedInPage, SCREENS_DIR } from "../support/e2e-browser";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 
 const PASSWORD = "e2e-demo-password";
 const MANAGER = { email: "derm.manager@example.org", password: "derm-manager-pw-1" };
-const SHOTS = path.resolve("test-output/screens");
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const SHOTS = SCREENS_DIR;
 const LANDSCAPE = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, hasTouch: true };
 const PORTRAIT = { viewport: { width: 800, height: 1280 }, deviceScaleFactor: 1, hasTouch: true, isMobile: true };
 
@@ -29,27 +27,6 @@ const a04 = (control: string, mrn: string, visit: string, name: string, poc: str
     `PV1|1|O|${poc}^1^A^GENHOSP||||||||||||||||${visit}^^^GENHOSP^VN`,
   ].join("\r") + "\r";
 
-const sendAdt = (port: number, message: string): string => {
-  const file = path.join(os.tmpdir(), `e2e-ma-${process.pid}-${Date.now()}.hl7`);
-  fs.writeFileSync(file, message.replace(/\r/g, "\r\n"));
-  try {
-    return execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" });
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-};
-
-const signIn = async (context: BrowserContext, baseUrl: string, email: string, password: string): Promise<Page> => {
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/worklist/);
-
-  return page;
-};
-
 describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
   let database: TTestDatabase;
   let app: TAppProcess;
@@ -60,7 +37,7 @@ describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     database = await createTestDatabase();
     await database.db.$disconnect();
     app = await startApp({ dataDir: database.dataDir, databaseUrl: database.url, demoPassword: PASSWORD });
-    expect(sendAdt(app.mllpPort, a04("E2E-MA-1", "MA1001", "V-MA-1", "Catalogue^Carl", "DERM"))).toMatch(/MSA\|AA/);
+    expect(mllpSend(app.mllpPort, a04("E2E-MA-1", "MA1001", "V-MA-1", "Catalogue^Carl", "DERM"))).toMatch(/MSA\|AA/);
     const token = app.cli("token:create", "--user", "derm@example.org");
     const found = (await (await fetch(`${app.baseUrl}/api/v1/encounters?q=catalogue`, { headers: { authorization: `Bearer ${token}` } })).json()) as { id: string }[];
     encounterId = found[0]!.id;
@@ -76,7 +53,7 @@ describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
 
   it("an admin creates a department manager and an API token, and filters the audit log", async () => {
     const context = await browser.newContext(LANDSCAPE);
-    const page = await signIn(context, app.baseUrl, "admin@example.org", PASSWORD);
+    const page = await newSignedInPage(context, app.baseUrl, "admin@example.org", PASSWORD);
     const nav = page.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link", { name: "Admin", exact: true }).count()).toBe(1);
     await nav.getByRole("link", { name: "Admin", exact: true }).click();
@@ -154,7 +131,7 @@ describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
 
   it("a manager creates, edits and reorders an item; a clinician in another browser sees it; other departments stay closed", async () => {
     const context = await browser.newContext(LANDSCAPE);
-    const page = await signIn(context, app.baseUrl, MANAGER.email, MANAGER.password);
+    const page = await newSignedInPage(context, app.baseUrl, MANAGER.email, MANAGER.password);
     const nav = page.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link", { name: "Admin", exact: true }).count()).toBe(0);
     await nav.getByRole("link", { name: "Catalog" }).click();
@@ -220,7 +197,7 @@ describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
 
     // The clinician, in another browser context (portrait tablet), sees the new item first in the procedure list.
     const clinicianContext = await browser.newContext(PORTRAIT);
-    const clinician = await signIn(clinicianContext, app.baseUrl, "derm@example.org", PASSWORD);
+    const clinician = await newSignedInPage(clinicianContext, app.baseUrl, "derm@example.org", PASSWORD);
     expect(await clinician.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Catalog" }).count()).toBe(0);
     // Whatever widget the capture form uses for the procedure (radio, button, select), the new item comes first.
     const procedureText = async (): Promise<string> => {
@@ -243,7 +220,7 @@ describe(`manager and admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
 
     // Portrait: the manager's list fits the 800 px width (the table scrolls inside itself, not the page).
     const portrait = await browser.newContext(PORTRAIT);
-    const managerPortrait = await signIn(portrait, app.baseUrl, MANAGER.email, MANAGER.password);
+    const managerPortrait = await newSignedInPage(portrait, app.baseUrl, MANAGER.email, MANAGER.password);
     await managerPortrait.goto(`${app.baseUrl}/catalog`);
     await managerPortrait.getByTestId("catalog-row").first().waitFor();
     expect(await managerPortrait.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);

@@ -4,21 +4,19 @@
  * destination and identity; the divestiture page offers the export and re-delivery. The app runs as `npm start`
  * runs it.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
+import { CHROMIUM_FLAGS, mllpSend, SCREENS_DIR, signIn } from "../support/e2e-browser";
 import { startOrthanc, type TOrthanc } from "../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 
 const PASSWORD = "e2e-demo-password";
-const SHOTS = path.resolve("test-output/screens");
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const SHOTS = SCREENS_DIR;
 
 const now = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
 /** An A04 for a dermatology outpatient at GENHOSP, sent with Debian's mllp_send. */
@@ -29,13 +27,7 @@ const sendAdt = (port: number): void => {
     "PID|1||RTE2E01^^^GENHOSP^MR||Bucket^Rita||19750505|F",
     "PV1|1|O|DERM^1^A^GENHOSP||||||||||||||||RTE2E-V1^^^GENHOSP^VN",
   ].join("\r\n") + "\r\n";
-  const file = path.join(os.tmpdir(), `routing-e2e-${process.pid}.hl7`);
-  fs.writeFileSync(file, message);
-  try {
-    expect(execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" })).toMatch(/MSA\|AA/);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  expect(mllpSend(port, message)).toMatch(/MSA\|AA/);
 };
 
 /**
@@ -100,11 +92,7 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
   it("an admin creates a rule, previews a capture and opens the divestiture page", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${app.baseUrl}/login`);
-    await page.getByLabel("E-mail").fill("admin@example.org");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/worklist/);
+    await signIn(page, app.baseUrl, "admin@example.org", PASSWORD);
     await page.getByRole("link", { name: "Admin", exact: true }).click();
     await page.getByRole("link", { name: /Routing rules/ }).click();
     await page.getByRole("heading", { name: "Routing (buckets)" }).waitFor();
@@ -184,11 +172,7 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
   it("refuses the routing pages and the export to a clinician", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${app.baseUrl}/login`);
-    await page.getByLabel("E-mail").fill("derm@example.org");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/worklist/);
+    await signIn(page, app.baseUrl, "derm@example.org", PASSWORD);
     expect(await page.getByRole("link", { name: "Admin", exact: true }).count()).toBe(0);
     const csv = await page.request.get(`${app.baseUrl}/admin/routing/export/csv?facilityId=x`);
     expect(csv.status()).toBe(403);

@@ -3,15 +3,14 @@
  * HL7 sender (mllp_send), a real archive (Orthanc with DICOMweb), the public API with a bearer token, and a
  * clinician on a tablet-sized Chromium: log in → find the patient sent by ADT → capture → "stored in archive".
  */
-import { execFileSync } from "node:child_process";
 import http from "node:http";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
+import { CHROMIUM_FLAGS, mllpSend, signIn } from "../support/e2e-browser";
 import { startOrthanc, type TOrthanc } from "../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 import { runDciodvfy } from "../support/dicom-tools";
@@ -19,7 +18,6 @@ import { makeClip } from "../support/video-corpus";
 
 const PASSWORD = "e2e-demo-password";
 const SHOTS = path.resolve("test-output/screenshots");
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 const today = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
 const hl7Fields = (segment: string, values: Record<number, string>): string => {
@@ -34,16 +32,6 @@ const adt = (event: string, control: string, mrn: string, visit: string, name: s
     // PV1-2 class, PV1-3 location, PV1-7 attending, PV1-19 visit number, PV1-44 admit time
     hl7Fields("PV1", { 1: "1", 2: "O", 3: `${poc}^101^A^GENHOSP`, 7: "1234^Attending^Ann^^^Dr", 19: `${visit}^^^GENHOSP^VN`, 44: today() }),
   ].join("\r") + "\r";
-
-const sendAdt = (port: number, message: string): string => {
-  const file = path.join(os.tmpdir(), `e2e-${process.pid}-${Date.now()}.hl7`);
-  fs.writeFileSync(file, message.replace(/\r/g, "\r\n"));
-  try {
-    return execFileSync("mllp_send", ["--loose", "-f", file, "-p", String(port), "127.0.0.1"], { encoding: "utf8" });
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-};
 
 const photo = (): Promise<Buffer> =>
   sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 200, g: 120, b: 110 } } }).jpeg({ quality: 90 }).toBuffer();
@@ -84,7 +72,7 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
   });
 
   it("takes ADT from mllp_send, serves it over the API and archives an API capture", async () => {
-    const ack = sendAdt(app.mllpPort, adt("A04", "E2E-API-1", "E2E1001", "V-E2E-1", "Quinn^Ada^M", "DERM"));
+    const ack = mllpSend(app.mllpPort, adt("A04", "E2E-API-1", "E2E1001", "V-E2E-1", "Quinn^Ada^M", "DERM"));
     expect(ack).toMatch(/MSA\|AA\|E2E-API-1/);
     const token = app.cli("token:create", "--user", "derm@example.org");
     const auth = { authorization: `Bearer ${token}` };
@@ -216,7 +204,7 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
   });
 
   it("lets a clinician on a tablet find the ADT patient, capture a photo and see it stored", async () => {
-    sendAdt(app.mllpPort, adt("A04", "E2E-UI-1", "E2E2002", "V-E2E-2", "Østergård^Søren", "DERM"));
+    mllpSend(app.mllpPort, adt("A04", "E2E-UI-1", "E2E2002", "V-E2E-2", "Østergård^Søren", "DERM"));
     const context = await browser.newContext({ viewport: { width: 820, height: 1180 }, deviceScaleFactor: 1, hasTouch: true, isMobile: true });
     const page = await context.newPage();
     await page.goto(`${app.baseUrl}/worklist`);
@@ -258,11 +246,7 @@ describe(`end-to-end slice (${process.env.TEST_DB ?? "sqlite"})`, () => {
   it("lets an admin read the HL7 log segment by segment, the location map and set up a facility", async () => {
     const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });
     const page = await context.newPage();
-    await page.goto(`${app.baseUrl}/login`);
-    await page.getByLabel("E-mail").fill("admin@example.org");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/worklist/);
+    await signIn(page, app.baseUrl, "admin@example.org", PASSWORD);
     await page.goto(`${app.baseUrl}/admin/hl7?type=ADT^A04`);
     await page.getByRole("link", { name: /\d/ }).first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, "admin-hl7-log.png"), fullPage: true });
