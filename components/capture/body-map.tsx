@@ -60,7 +60,7 @@ function Figure(props: { view: TBodyMapView; value: TSiteChoice; onPick: (region
       <figcaption className="mb-1 text-sm font-semibold text-slate-600">
         {title} <span className="font-normal">({props.view === "front" ? "patient's right on your left" : "patient's right on your right"})</span>
       </figcaption>
-      <svg viewBox={`0 0 ${FIGURE_WIDTH} ${FIGURE_HEIGHT}`} className="h-auto max-h-[26rem] w-full max-w-[14rem] touch-manipulation" role="group" aria-label={`Body map, ${title.toLowerCase()}`}>
+      <svg viewBox={`0 0 ${FIGURE_WIDTH} ${FIGURE_HEIGHT}`} className="h-auto max-h-[36rem] w-full max-w-[20rem] touch-manipulation" role="group" aria-label={`Body map, ${title.toLowerCase()}`}>
         <Silhouette />
         <text x={12} y={20} className="fill-slate-600 text-[11px] font-semibold">{props.view === "front" ? "R" : "L"}</text>
         <text x={182} y={20} className="fill-slate-600 text-[11px] font-semibold">{props.view === "front" ? "L" : "R"}</text>
@@ -112,7 +112,7 @@ export function BodyMap(props: {
   const sideLabel = SIDES.find((s) => s.value === props.value.laterality)?.label;
 
   return (
-    <div className="grid gap-4 md:grid-cols-[minmax(0,1fr)_18rem]" data-testid="body-map">
+    <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_18rem]" data-testid="body-map">
       <div className="flex gap-2 rounded-xl bg-white p-3 ring-1 ring-slate-200">
         <Figure view="front" value={props.value} onPick={pick} />
         <Figure view="back" value={props.value} onPick={pick} />
