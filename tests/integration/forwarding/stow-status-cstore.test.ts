@@ -54,7 +54,7 @@ describe("C-STORE faults through the forwarder (dcmtk storescp)", () => {
     const good = await startStorescp(["+xa"]);
     scps.push(good);
     await t.db.destination.update({ where: { id: destination.id }, data: { url: urlOf(good) } });
-    await waitFor("both stored", async () => (await t.db.deliveryJob.count({ where: { ...mine, status: "stored" } })) === 2, 20_000);
+    await waitFor("both stored", async () => (await t.db.deliveryJob.count({ where: { ...mine, status: "stored" } })) === 2, 45_000);
     expect(good.receivedFiles()).toHaveLength(files.length);
   };
 
