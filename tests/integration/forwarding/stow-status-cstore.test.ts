@@ -54,7 +54,7 @@ describe("C-STORE faults through the forwarder (dcmtk storescp)", () => {
     const good = await startStorescp(["+xa"]);
     scps.push(good);
     await t.db.destination.update({ where: { id: destination.id }, data: { url: urlOf(good) } });
-    await waitFor("both stored", async () => (await t.db.deliveryJob.count({ where: { ...mine, status: "stored" } })) === 2, 20_000);
+    await waitFor("both stored", async () => (await t.db.deliveryJob.count({ where: { ...mine, status: "stored" } })) === 2, 45_000);
     expect(good.receivedFiles()).toHaveLength(files.length);
   };
 
@@ -69,7 +69,7 @@ describe("C-STORE faults through the forwarder (dcmtk storescp)", () => {
   // storescp serves one association at a time and sleeps through each: one failed attempt each is enough.
   it("a peer stalling past the DIMSE timeout (--sleep-during): transient, stored once the archive behaves", async () => {
     await transientThenStored("stall", ["--sleep-during", "3"], /^C-STORE (no C-STORE response within 1000 ms|not sent: the association failed on an earlier file)/, 1);
-  });
+  }, 120_000);
 
   it("a refused association (--refuse): failed at once, the rejection as the reason", async () => {
     const scp = await startStorescp(["--refuse"]);

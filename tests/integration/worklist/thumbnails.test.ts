@@ -43,7 +43,15 @@ describe(`patient history thumbnails (${process.env.TEST_DB ?? "sqlite"})`, () =
     photoStudy = photo.id;
     videoStudy = video.id;
     ids = { jpeg: await instanceId(photoStudy, 1), png: await instanceId(photoStudy, 2), video: await instanceId(videoStudy, 1) };
-  }, 120_000);
+    // The video wrapper makes the poster frame in the background after the capture is recorded (lib/dicom/wrap-video.ts).
+    const poster = path.join(t.dataDir, `${(await t.db.instance.findUniqueOrThrow({ where: { id: ids.video } })).filePath}.poster.jpg`);
+    for (const deadline = Date.now() + 60_000; !fs.existsSync(poster); ) {
+      if (Date.now() > deadline) {
+        throw new Error("the video's poster frame was not made within 60 s");
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 180_000);
   afterAll(async () => t?.drop());
 
   const render = (who: keyof TWorklistFixture["users"], id: string) => renderThumbnail(t.db, f.users[who], id, { dataDir: t.dataDir });
