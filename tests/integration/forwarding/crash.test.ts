@@ -7,43 +7,30 @@
  * Short leases (FORWARDER_LEASE_MS) let a dead forwarder's jobs come back within 1.5 s; the file is
  * forwarder-restart.test.ts's process handling at scale.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloneDicomFiles } from "../../support/clone-dicom-files";
+import { spawnForwarder, signalGroup, type TForwarderProcess } from "../../support/forwarder-process";
 import { seedDeliveries, waitFor, type TFixtureFile } from "../../support/forwarding-fixtures";
 import { startOrthanc, type TOrthanc } from "../../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const COUNT = 500;
 const KILLS = 5;
 
-type TChild = { proc: ChildProcess; output: () => string; exit: Promise<number | null> };
+type TChild = TForwarderProcess;
 
-/** The forwarder in its own process group, so SIGKILL reaches tsx and the node process it runs. */
-const spawnForwarder = (t: TTestDatabase): TChild => {
-  let output = "";
-  const proc = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["lib/workers/forwarder.ts"], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env, DATABASE_URL: t.url, DATA_DIR: t.dataDir, LOG_LEVEL: "warn",
-      FORWARDER_POLL_MS: "50", FORWARDER_LEASE_MS: "1500", FORWARDER_RETRY_BASE_MS: "100", FORWARDER_RETRY_CAP_MS: "1000",
-    },
-  });
-  proc.stdout?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  proc.stderr?.on("data", (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  const exit = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-
-  return { proc, output: () => output, exit };
-};
+/** The forwarder with short leases, so a dead forwarder's jobs come back within 1.5 s. */
+const startForwarder = (t: TTestDatabase): TChild =>
+  spawnForwarder(
+    t,
+    { LOG_LEVEL: "warn", FORWARDER_POLL_MS: "50", FORWARDER_LEASE_MS: "1500", FORWARDER_RETRY_BASE_MS: "100", FORWARDER_RETRY_CAP_MS: "1000" },
+    20_000,
+  );
 
 const kill = async (child: TChild): Promise<void> => {
   if (child.proc.pid && child.proc.exitCode === null && child.proc.signalCode === null) {
     try {
-      process.kill(-child.proc.pid, "SIGKILL");
+      signalGroup(child, "SIGKILL");
     } catch {
       // already gone
     }
@@ -74,7 +61,7 @@ describe("crash test: 500 queued, forwarder SIGKILLed five times", () => {
     const parallel = t.engine === "postgresql" ? 2 : 1;
     const running: TChild[] = [];
     const start = (): void => {
-      const child = spawnForwarder(t);
+      const child = startForwarder(t);
       children.push(child);
       running.push(child);
     };

@@ -2,47 +2,19 @@
  * The forwarder as a real process (`tsx lib/workers/forwarder.ts`, as scripts/start.mjs runs it), killed with
  * SIGKILL while it is sending: after a restart every job is stored, Orthanc holds each instance exactly once and
  * no job is left behind. Then SIGTERM drains it and it exits 0.
- * Not `npx tsx`: npx dies on SIGTERM without passing it on, orphaning tsx and the worker (seen with npm 11).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnForwarder, signalGroup, type TForwarderProcess } from "../../support/forwarder-process";
 import { makeDicomFiles, seedDeliveries, waitFor, type TFixtureFile } from "../../support/forwarding-fixtures";
 import { startOrthanc, type TOrthanc } from "../../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const COUNT = 40;
 
-type TChild = { proc: ChildProcess; output: () => string; exit: Promise<number | null> };
+type TChild = TForwarderProcess;
 
-/**
- * Start the forwarder in its own process group: SIGKILL goes to the group (tsx and the worker it spawns),
- * SIGTERM to tsx alone, which relays it to the worker and exits with the worker's code.
- */
-const spawnForwarder = (t: TTestDatabase): TChild => {
-  let output = "";
-  const proc = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["lib/workers/forwarder.ts"], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env, DATABASE_URL: t.url, DATA_DIR: t.dataDir, LOG_LEVEL: "info",
-      FORWARDER_POLL_MS: "50", FORWARDER_LEASE_MS: "3000", FORWARDER_RETRY_BASE_MS: "100", FORWARDER_BATCH_SIZE: "4",
-    },
-  });
-  proc.stdout?.on("data", (c: Buffer) => (output += c.toString()));
-  proc.stderr?.on("data", (c: Buffer) => (output += c.toString()));
-  const exit = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-
-  return { proc, output: () => output, exit };
-};
-
-const signalGroup = (child: TChild, signal: NodeJS.Signals): void => {
-  if (child.proc.pid) {
-    process.kill(-child.proc.pid, signal);
-  }
-};
+const startForwarder = (t: TTestDatabase): TChild =>
+  spawnForwarder(t, { LOG_LEVEL: "info", FORWARDER_POLL_MS: "50", FORWARDER_LEASE_MS: "3000", FORWARDER_RETRY_BASE_MS: "100", FORWARDER_BATCH_SIZE: "4" });
 
 describe("forwarder process killed mid-queue", () => {
   let t: TTestDatabase;
@@ -68,7 +40,7 @@ describe("forwarder process killed mid-queue", () => {
   const count = (status: string): Promise<number> => t.db.deliveryJob.count({ where: { status } });
 
   it("delivers every instance exactly once across a SIGKILL and a restart", async () => {
-    const first = spawnForwarder(t);
+    const first = startForwarder(t);
     children.push(first);
     await waitFor("a job in flight after a few stored", async () => (await count("stored")) >= 3 && (await count("sending")) >= 1, 60_000);
     // Freeze the forwarder and look: the state seen is the state it dies in. A send can finish between the check
@@ -88,7 +60,7 @@ describe("forwarder process killed mid-queue", () => {
     expect(inFlight.length).toBeGreaterThanOrEqual(1);
     expect(storedAtKill).toBeLessThan(COUNT);
 
-    const second = spawnForwarder(t);
+    const second = startForwarder(t);
     children.push(second);
     await waitFor(`all ${COUNT} jobs stored`, async () => (await count("stored")) === COUNT, 90_000);
     expect(await t.db.deliveryJob.count({ where: { status: { not: "stored" } } })).toBe(0);
