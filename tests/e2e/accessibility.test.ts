@@ -14,7 +14,7 @@ import sharp from "sharp";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
-import { CHROMIUM_FLAGS, mllpSend, newSignedInPage, SCREENS_DIR } from "../support/e2e-browser";
+import { CHROMIUM_FLAGS, newSignedInPage, registerOutpatient, SCREENS_DIR } from "../support/e2e-browser";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 
 const PASSWORD = "e2e-a11y-password";
@@ -26,16 +26,6 @@ const VIEWPORTS = [
   { name: "desktop", options: { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 } },
 ] as const;
 
-const now = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
-const sendAdt = (port: number, control: string, mrn: string, visit: string, name: string): void => {
-  const message = [
-    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${now()}||ADT^A04^ADT_A01|${control}|P|2.5.1`,
-    `EVN|A04|${now()}`,
-    `PID|1||${mrn}^^^GENHOSP^MR||${name}||19800214|F`,
-    `PV1|1|O|DERM^101^A^GENHOSP||||||||||||||||${visit}^^^GENHOSP^VN`,
-  ].join("\r\n") + "\r\n";
-  expect(mllpSend(port, message)).toMatch(/MSA\|AA/);
-};
 
 type TViolation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
 
@@ -98,7 +88,7 @@ describe(`accessibility and layout (${process.env.TEST_DB ?? "sqlite"})`, () => 
     database = await createTestDatabase();
     await database.db.$disconnect();
     app = await startApp({ dataDir: database.dataDir, databaseUrl: database.url, demoPassword: PASSWORD });
-    sendAdt(app.mllpPort, "A11Y-1", "AX1001", "V-AX-1", "Access^Ada");
+    registerOutpatient(app.mllpPort, { control: "A11Y-1", mrn: "AX1001", visit: "V-AX-1", name: "Access^Ada", birthDate: "19800214", sex: "F" });
     const auth = { authorization: `Bearer ${app.cli("token:create", "--user", "derm@example.org")}` };
     const [encounter] = (await (await fetch(`${app.baseUrl}/api/v1/encounters?q=access`, { headers: auth })).json()) as { id: string }[];
     encounterId = encounter!.id;

@@ -9,7 +9,7 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
-import { CHROMIUM_FLAGS, FAKE_CAMERA_FLAGS, mllpSend, SCREENS_DIR, signIn } from "../support/e2e-browser";
+import { CHROMIUM_FLAGS, FAKE_CAMERA_FLAGS, registerOutpatient, SCREENS_DIR, signIn } from "../support/e2e-browser";
 import { startOrthanc, type TOrthanc } from "../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 import { runDciodvfy, runDcmdump } from "../support/dicom-tools";
@@ -20,16 +20,6 @@ const CHROMIUM_FLAGS_CAMERA = [...CHROMIUM_FLAGS, ...FAKE_CAMERA_FLAGS];
 /** Debian dicom3tools (2022) reports this for every consent item although the attribute is absent (lib/dicom/README.md). */
 const KNOWN_FALSE_POSITIVE = /ConsentForClinicalTrialUseSequence\(0012,0083\)\[\d+\]\/ClinicalTrialProtocolID\(0012,0020\)> - Only permitted when DistributionType is NAMED_PROTOCOL$/;
 
-const today = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
-const sendAdt = (port: number, control: string, mrn: string, visit: string, name: string): void => {
-  const message = [
-    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${today()}||ADT^A04^ADT_A01|${control}|P|2.5.1||||||UNICODE UTF-8`,
-    `EVN|A04|${today()}`,
-    `PID|1||${mrn}^^^GENHOSP^MR||${name}||19750612|M`,
-    `PV1|1|O|DERM^101^A^GENHOSP||||1234^Attending^Ann^^^Dr||||||||||||${visit}^^^GENHOSP^VN`,
-  ].join("\r\n") + "\r\n";
-  expect(mllpSend(port, message)).toMatch(/MSA\|AA/);
-};
 
 describe(`bedside capture on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () => {
   let database: TTestDatabase;
@@ -43,7 +33,7 @@ describe(`bedside capture on a tablet (${process.env.TEST_DB ?? "sqlite"})`, () 
     orthanc = await startOrthanc();
     app = await startApp({ dataDir: database.dataDir, databaseUrl: database.url, demoPassword: PASSWORD });
     app.cli("destination:add", "--name", "orthanc", "--stow-url", orthanc.stowUrl);
-    sendAdt(app.mllpPort, "BED-1", "BED1001", "V-BED-1", "Bedside^Bruno");
+    registerOutpatient(app.mllpPort, { control: "BED-1", mrn: "BED1001", visit: "V-BED-1", name: "Bedside^Bruno", birthDate: "19750612", sex: "M", attending: "1234^Attending^Ann^^^Dr" });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS_CAMERA });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 240_000);

@@ -11,24 +11,13 @@ import sharp from "sharp";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type TAppProcess } from "../support/app-process";
-import { CHROMIUM_FLAGS, mllpSend, SCREENS_DIR, signIn } from "../support/e2e-browser";
+import { CHROMIUM_FLAGS, registerOutpatient, SCREENS_DIR, signIn } from "../support/e2e-browser";
 import { startOrthanc, type TOrthanc } from "../support/orthanc";
 import { createTestDatabase, type TTestDatabase } from "../support/test-db";
 
 const PASSWORD = "e2e-demo-password";
 const SHOTS = SCREENS_DIR;
 
-const now = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
-/** An A04 for a dermatology outpatient at GENHOSP, sent with Debian's mllp_send. */
-const sendAdt = (port: number): void => {
-  const message = [
-    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${now()}||ADT^A04^ADT_A01|RT-E2E-1|P|2.5.1`,
-    `EVN|A04|${now()}`,
-    "PID|1||RTE2E01^^^GENHOSP^MR||Bucket^Rita||19750505|F",
-    "PV1|1|O|DERM^1^A^GENHOSP||||||||||||||||RTE2E-V1^^^GENHOSP^VN",
-  ].join("\r\n") + "\r\n";
-  expect(mllpSend(port, message)).toMatch(/MSA\|AA/);
-};
 
 /**
  * One HTTP request on a fresh connection (no keep-alive pool: the app closes idle connections while the CLI runs,
@@ -67,7 +56,7 @@ describe(`routing admin (${process.env.TEST_DB ?? "sqlite"})`, () => {
     app = await startApp({ dataDir: database.dataDir, databaseUrl: database.url, demoPassword: PASSWORD });
     app.cli("destination:add", "--name", "bucket-vna", "--stow-url", orthanc.stowUrl);
     // A capture made before any rule exists (goes to every enabled destination), to re-deliver from the UI later.
-    sendAdt(app.mllpPort);
+    registerOutpatient(app.mllpPort, { control: "RT-E2E-1", mrn: "RTE2E01", visit: "RTE2E-V1", name: "Bucket^Rita", birthDate: "19750505", sex: "F", roomBed: "1^A" });
     const auth = { authorization: `Bearer ${app.cli("token:create", "--user", "derm@example.org")}` };
     const [encounter] = (await request("GET", `${app.baseUrl}/api/v1/encounters?q=RTE2E01`, auth)).json() as { id: string }[];
     const [procedure] = (await request("GET", `${app.baseUrl}/api/v1/procedures`, auth)).json() as { id: string }[];

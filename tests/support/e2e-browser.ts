@@ -66,3 +66,29 @@ export const signIn = async (page: Page, baseUrl: string, email: string, passwor
  */
 export const newSignedInPage = async (context: BrowserContext, baseUrl: string, email: string, password: string): Promise<Page> =>
   signIn(await context.newPage(), baseUrl, email, password);
+
+/** HL7 DTM of now, to the second. */
+const hl7Now = (): string => new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
+
+/**
+ * Register a dermatology outpatient at GENHOSP (ADT^A04 over mllp_send, as the hospital's ADT feed would) and
+ * require the listener's AA.
+ * @param port - the app's MLLP port
+ * @param p - MSH-10, MRN (PID-3), visit number (PV1-19), XPN name, birth date (YYYYMMDD), sex, PV1-3 room^bed
+ *   (default "101^A") and an optional PV1-7 attending doctor (XCN)
+ */
+export const registerOutpatient = (
+  port: number,
+  p: { control: string; mrn: string; visit: string; name: string; birthDate: string; sex: string; roomBed?: string; attending?: string },
+): void => {
+  const message = [
+    `MSH|^~\\&|ADTSYS|GENHOSP|ECAPTURE|GENHOSP|${hl7Now()}||ADT^A04^ADT_A01|${p.control}|P|2.5.1||||||UNICODE UTF-8`,
+    `EVN|A04|${hl7Now()}`,
+    `PID|1||${p.mrn}^^^GENHOSP^MR||${p.name}||${p.birthDate}|${p.sex}`,
+    `PV1|1|O|DERM^${p.roomBed ?? "101^A"}^GENHOSP||||${p.attending ?? ""}||||||||||||${p.visit}^^^GENHOSP^VN`,
+  ].join("\r");
+  const answer = mllpSend(port, message);
+  if (!/MSA\|AA/.test(answer)) {
+    throw new Error(`the A04 for ${p.control} was not accepted: ${answer.slice(0, 500)}`);
+  }
+};
