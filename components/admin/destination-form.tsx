@@ -2,19 +2,10 @@
 
 import { useActionState, useState } from "react";
 import { saveDestination, type TDestinationFormState } from "@/app/(clinical)/admin/destinations/actions";
+import type { TDestinationSettings } from "@/lib/forwarding/get-destination-settings";
 
 /** The stored settings when editing (the secret itself never reaches the browser). */
-export type TDestinationFormValues = {
-  id: string;
-  name: string;
-  url: string;
-  enabled: boolean;
-  authType: string;
-  authUsername: string;
-  hasSecret: boolean;
-  caCertPem: string;
-  maxParallel: number;
-};
+export type TDestinationFormValues = Omit<TDestinationSettings, "kind">;
 
 const INPUT = "h-11 w-full rounded-lg border border-slate-300 px-3";
 const LABEL = "mb-1 block text-sm font-medium";

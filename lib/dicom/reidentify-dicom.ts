@@ -76,7 +76,8 @@ export type TReidentifyResult = {
   original: TOriginalIdentity;
 };
 
-const t = (group: number, element: number): number => ((group << 16) | element) >>> 0;
+/** A tag as (group << 16 | element), unsigned — the form read-dicom-file.ts reports. */
+export const t = (group: number, element: number): number => ((group << 16) | element) >>> 0;
 const hex = (tag: number): string =>
   `(${(tag >>> 16).toString(16).padStart(4, "0")},${(tag & 0xffff).toString(16).padStart(4, "0")})`.toUpperCase();
 

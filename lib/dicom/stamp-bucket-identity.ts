@@ -20,7 +20,7 @@
  */
 import { toDicomDateTime } from "@/lib/dicom/format-dicom-values";
 import { readDicomFile, textOf, valueOf, type TRawElement } from "@/lib/dicom/read-dicom-file";
-import { chooseCharset, originalAttributes, TAG, textAt } from "@/lib/dicom/reidentify-dicom";
+import { chooseCharset, originalAttributes, t, TAG, textAt } from "@/lib/dicom/reidentify-dicom";
 import { encodeElement, encodeItem, encodeSequence, writeReidentifiedFile } from "@/lib/dicom/write-reidentified";
 
 export type TStampIdentity = {
@@ -29,8 +29,6 @@ export type TStampIdentity = {
   institutionDepartmentName: string;
   sourceSystemCode: string;
 };
-
-const t = (group: number, element: number): number => ((group << 16) | element) >>> 0;
 
 const META_GROUP_LENGTH = t(0x0002, 0x0000);
 const SOURCE_AE_TITLE = t(0x0002, 0x0016);
