@@ -19,11 +19,18 @@ const KILLS = 5;
 
 type TChild = TForwarderProcess;
 
-/** The forwarder with short leases, so a dead forwarder's jobs come back within 1.5 s. */
+/**
+ * The forwarder with short leases, so a dead forwarder's jobs come back within 1.5 s, and small claims with two
+ * requests in flight, so the queue lasts long enough on a quiet machine for every kill to land mid-queue (with the
+ * default 64-job claims and adaptive parallelism the last kill sometimes came after all 500 were stored).
+ */
 const startForwarder = (t: TTestDatabase): TChild =>
   spawnForwarder(
     t,
-    { LOG_LEVEL: "warn", FORWARDER_POLL_MS: "50", FORWARDER_LEASE_MS: "1500", FORWARDER_RETRY_BASE_MS: "100", FORWARDER_RETRY_CAP_MS: "1000" },
+    {
+      LOG_LEVEL: "warn", FORWARDER_POLL_MS: "50", FORWARDER_LEASE_MS: "1500", FORWARDER_RETRY_BASE_MS: "100", FORWARDER_RETRY_CAP_MS: "1000",
+      FORWARDER_BATCH_SIZE: "8", FORWARDER_CONCURRENCY: "2",
+    },
     20_000,
   );
 
