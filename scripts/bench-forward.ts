@@ -34,7 +34,8 @@ import { wrapVideo } from "../lib/dicom/wrap-video";
 import { closeDelimiter, partHeader } from "../lib/forwarding/multipart-body";
 import { runForwarder, type TForwarderOptions } from "../lib/forwarding/run-forwarder";
 import { seedDeliveries, type TFixtureFile } from "../tests/support/forwarding-fixtures";
-import { startLinkEmulator, type TLinkEmulator } from "../tests/support/link-emulator";
+import { startLinkEmulatorProcess, type TLinkEmulator } from "../tests/support/link-emulator";
+import { startFakeStowServer, storeAll } from "../tests/support/fake-stow-server";
 import { startOrthanc, type TOrthanc } from "../tests/support/orthanc";
 import { createTestDatabase } from "../tests/support/test-db";
 
@@ -210,20 +211,55 @@ const storescu = async (host: string, port: number, files: string[]): Promise<nu
   return (performance.now() - t0) / 1000;
 };
 
+/**
+ * The archive's own settings: "fast" (default) keeps Orthanc's storage and index in RAM (/dev/shm) and turns off its
+ * MD5 of every stored file and its storage cache, so that the benchmark measures the link and the sender rather
+ * than Orthanc's disk and hashing (Orthanc spends ~13 ns of CPU per byte ingested on this machine, stock);
+ * "stock": Orthanc's defaults on the temp dir. Every sender of a run gets the same archive.
+ */
+const ORTHANC = process.env.BENCH_FORWARD_ORTHANC ?? "fast";
+const orthancConfig = (): { config: Record<string, unknown>; cleanup: () => void } => {
+  if (ORTHANC === "stock") {
+    return { config: {}, cleanup: () => undefined };
+  }
+  const ram = fs.mkdtempSync(path.join("/dev/shm", "ec-bench-orthanc-"));
+  const cleanup = (): void => fs.rmSync(ram, { recursive: true, force: true });
+  process.once("exit", cleanup);
+
+  return {
+    config: {
+      StorageDirectory: path.join(ram, "storage"), IndexDirectory: path.join(ram, "index"),
+      StoreMD5ForAttachments: false, MaximumStorageCacheSize: 0,
+    },
+    cleanup,
+  };
+};
+
 const runOne = async (set: TSet, link: TLink, mode: string): Promise<TResult> => {
   process.env.TCP_NODELAY = "1"; // Orthanc's DICOM server inherits it (see dimse-throughput.test.ts)
-  const orthanc: TOrthanc = await startOrthanc();
+  const archive = orthancConfig();
+  const orthanc: TOrthanc = await startOrthanc({ config: archive.config });
   const links: TLinkEmulator[] = [];
   const through = async (port: number): Promise<number> => {
     if (link.direct) {
       return port;
     }
-    const l = await startLinkEmulator({ targetPort: port, rttMs: link.rttMs, rateBitsPerSecond: link.mbit * 1e6 });
+    const l = await startLinkEmulatorProcess({ targetPort: port, rttMs: link.rttMs, rateBitsPerSecond: link.mbit * 1e6 });
     links.push(l);
 
     return l.port;
   };
+  const sink = mode.endsWith("-sink") ? await startFakeStowServer({ sink: { stow: storeAll, discardBody: true } }) : undefined;
   try {
+    if (sink) {
+      // The same sender and link into a receiver that costs almost nothing (it scans the body for the SOP Instance
+      // UIDs and discards it): what the link and the sender reach when the archive is not the limit.
+      const port = await through(Number(new URL(sink.urlFor("sink")).port));
+      const { seconds, note } = await forward(set, `http://127.0.0.1:${port}/sink/dicom-web`, mode === "single-sink" ? { concurrency: 1, maxInstancesPerRequest: 1 } : {});
+      const got = new Set(sink.requests.flatMap((r) => r.uids)).size;
+
+      return { set: set.name, link, mode, seconds, note: [note, got === set.files.length ? "" : `sink got ${got}/${set.files.length}`].filter(Boolean).join("; ") };
+    }
     const httpPort = await through(orthanc.httpPort);
     const stowUrl = `http://127.0.0.1:${httpPort}/dicom-web`;
     let seconds = 0;
@@ -255,6 +291,8 @@ const runOne = async (set: TSet, link: TLink, mode: string): Promise<TResult> =>
       await l.close();
     }
     await orthanc.dispose();
+    archive.cleanup();
+    await sink?.close();
   }
 };
 

@@ -36,6 +36,8 @@ export type TScenario = {
    * (default), "empty" always answers an empty array.
    */
   qido?: "stored" | "empty";
+  /** Scan the body for SOP Instance UIDs as it streams in and keep none of it (a sink for gigabytes, benchmarks). */
+  discardBody?: boolean;
 };
 
 export type TStowRequestLog = { scenario: string; at: number; uids: string[]; bytes: number };
@@ -60,6 +62,46 @@ const sopInstanceUids = (body: Buffer): string[] => {
   }
 
   return uids;
+};
+
+/**
+ * The same scan over a body arriving in chunks, keeping only a short overlap between them (an element may straddle
+ * two chunks): memory stays flat whatever the body's size.
+ */
+const uidScanner = (): { push: (chunk: Buffer) => void; uids: string[] } => {
+  const uids: string[] = [];
+  const KEEP = 8 + 64; // tag + VR + length + the longest UID
+  let carry = Buffer.alloc(0);
+  /** UIDs of elements that start in `buf` before `limit`; the end of the last complete one (or -1). */
+  const scan = (buf: Buffer, limit: number): number => {
+    let done = -1;
+    for (let at = buf.indexOf(SOP_INSTANCE_UID_TAG); at >= 0 && at < limit; at = buf.indexOf(SOP_INSTANCE_UID_TAG, at + 1)) {
+      if (at + 8 > buf.length || at + 8 + buf.readUInt16LE(at + 6) > buf.length) {
+        break; // incomplete: found again once the next chunk is joined to it
+      }
+      const length = buf.readUInt16LE(at + 6);
+      uids.push(buf.subarray(at + 8, at + 8 + length).toString("latin1").replace(/[\0 ]+$/, ""));
+      done = at + 8 + length;
+    }
+
+    return done;
+  };
+
+  return {
+    uids,
+    push: (chunk) => {
+      let from = 0;
+      if (carry.length > 0) {
+        // Elements starting in the carried tail (straddling the two chunks), without copying the whole chunk.
+        const joint = Buffer.concat([carry, chunk.subarray(0, KEEP)]);
+        const end = scan(joint, carry.length);
+        from = Math.max(0, end - carry.length);
+      }
+      const tail = chunk.subarray(from);
+      const end = scan(tail, tail.length);
+      carry = Buffer.from(tail.subarray(Math.max(end, tail.length - KEEP + 1, 0)));
+    },
+  };
 };
 
 const item = (uid: string, tag: string, code?: number): Record<string, unknown> => ({
@@ -95,8 +137,13 @@ export const startFakeStowServer = async (scenarios: Record<string, TScenario>):
     const chunks: Buffer[] = [];
     let received = 0;
     const reset = scenario.resetMidBody?.(n) ?? false;
+    const scanner = scenario.discardBody ? uidScanner() : undefined;
     req.on("data", (c: Buffer) => {
-      chunks.push(c);
+      if (scanner) {
+        scanner.push(c);
+      } else {
+        chunks.push(c);
+      }
       received += c.length;
       if (reset && !req.socket.destroyed) {
         requests.push({ scenario: name, at: Date.now(), uids: sopInstanceUids(Buffer.concat(chunks)), bytes: received });
@@ -108,8 +155,8 @@ export const startFakeStowServer = async (scenarios: Record<string, TScenario>):
         return;
       }
       const body = Buffer.concat(chunks);
-      const uids = sopInstanceUids(body);
-      requests.push({ scenario: name, at: Date.now(), uids, bytes: body.length });
+      const uids = scanner ? scanner.uids : sopInstanceUids(body);
+      requests.push({ scenario: name, at: Date.now(), uids, bytes: received });
       const reply = scenario.stow(uids, n);
       if ("action" in reply) {
         // hang: keep the socket open, answer nothing

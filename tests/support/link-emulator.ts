@@ -231,3 +231,60 @@ export const startLinkEmulator = async (options: TLinkOptions): Promise<TLinkEmu
     },
   };
 };
+
+/**
+ * The same emulator in a child process of its own (link-emulator-child.ts): for benchmarks, where a relay sharing the
+ * sender's event loop and core would slow the sender down (a kernel link costs the endpoints no CPU).
+ * `bytes()` and `connections()` report the last figures the child sent (refreshed on every call, asynchronously).
+ * @param options - target, RTT, rate, window
+ */
+export const startLinkEmulatorProcess = async (options: TLinkOptions): Promise<TLinkEmulator> => {
+  const { fork } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const entry = fileURLToPath(new URL("./link-emulator-child.ts", import.meta.url));
+  const child = fork(entry, [JSON.stringify(options)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  let last = { bytes: { up: 0, down: 0 }, connections: 0 };
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`link emulator process exited (${code}) before listening`)));
+    child.on("message", (message: { port?: number; bytes?: { up: number; down: number }; connections?: number }) => {
+      if (message.port !== undefined) {
+        resolve(message.port);
+      } else if (message.bytes) {
+        last = { bytes: message.bytes, connections: message.connections ?? 0 };
+      }
+    });
+  });
+  child.removeAllListeners("exit");
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const refresh = (): void => {
+    if (child.connected) {
+      child.send({ bytes: true });
+    }
+  };
+
+  return {
+    host: "127.0.0.1",
+    port,
+    url: `http://127.0.0.1:${port}`,
+    connections: () => {
+      refresh();
+      return last.connections;
+    },
+    bytes: () => {
+      refresh();
+      return last.bytes;
+    },
+    close: async () => {
+      if (child.connected) {
+        child.disconnect();
+      }
+      const force = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+};
