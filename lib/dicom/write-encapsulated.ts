@@ -56,6 +56,12 @@ export type TPartsFragment = { parts: (Buffer | TFileRange)[] };
 /** Chunk size of the streamed copy: large enough for few system calls, small enough to stay in the CPU cache. */
 const COPY_CHUNK = 1024 * 1024;
 
+/**
+ * A large fragment is flushed to disk while it is still being copied (an fdatasync on the thread pool every this many
+ * bytes, not awaited), so the disk writes overlap the copy instead of all waiting for the final fdatasync.
+ */
+const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
+
 /** Reads exactly `length` bytes at `position` (or throws naming how many there were). */
 const readFully = async (fh: FileHandle, buf: Buffer, length: number, position: number): Promise<Buffer> => {
   let done = 0;
@@ -84,11 +90,20 @@ const writeStreamed = async (
   const hash = createHash("sha256");
   const sources = new Map<string, FileHandle>();
   let size = 0;
+  let syncedTo = 0;
+  /** Flushes started while the copy goes on, so the final fdatasync has only the last stretch left to write. */
+  const flushes: Promise<void>[] = [];
   const put = async (b: Buffer): Promise<void> => {
     const written = writeAll(fh, [b]);
     hash.update(b);
     size += b.length;
     await written;
+    if (size - syncedTo >= EARLY_FLUSH_BYTES) {
+      syncedTo = size;
+      const flush = fh.datasync();
+      flush.catch(() => undefined); // awaited below; until then a failure must not be an unhandled rejection
+      flushes.push(flush);
+    }
   };
   try {
     await put(head);
@@ -118,8 +133,10 @@ const writeStreamed = async (
       }
     }
     await put(tail);
+    await Promise.all(flushes);
     await fh.datasync();
   } catch (err) {
+    await Promise.allSettled(flushes);
     await fh.close().catch(() => undefined);
     await unlink(tmpPath).catch(() => undefined);
     throw err;
