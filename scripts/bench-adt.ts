@@ -75,19 +75,39 @@ const backendCpuMs = async (url: string): Promise<number> => {
   }
 };
 
-const floorRows = async (): Promise<TRow[]> => {
+/**
+ * The floor server (scripts/mllp-durable-floor.mjs) on a file, or on a PostgreSQL database (`pgUrl`: one INSERT per
+ * message, committed before the ACK — the least any receiver that keeps its messages in PostgreSQL can do).
+ */
+const floorRows = async (pgUrl?: string): Promise<TRow[]> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-adt-floor-"));
   const port = await freePort();
-  const child = spawn(process.execPath, ["scripts/mllp-durable-floor.mjs", String(port), path.join(dir, "messages.log")], { stdio: ["ignore", "pipe", "inherit"] });
+  const target = pgUrl ?? path.join(dir, "messages.log");
+  const child = spawn(process.execPath, ["scripts/mllp-durable-floor.mjs", String(port), target], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
   const rows: TRow[] = [];
   for (const lanes of LANES) {
-    rows.push({ target: "durable floor", ...(await drive(port, lanes, 100 + lanes)) });
+    const pgBefore = pgUrl ? await backendCpuMs(pgUrl) : 0;
+    const row = await drive(port, lanes, 100 + lanes);
+    const pgCpu = pgUrl ? ((await backendCpuMs(pgUrl)) - pgBefore) / row.messages : undefined;
+    rows.push({ target: pgUrl ? "PostgreSQL floor (1 INSERT + commit)" : "durable floor", ...row, pgCpu });
   }
   child.kill("SIGTERM");
   fs.rmSync(dir, { recursive: true, force: true });
 
   return rows;
+};
+
+/** The PostgreSQL floor on a fresh test database (shown when PostgreSQL is benchmarked). */
+const pgFloorRows = async (): Promise<TRow[]> => {
+  process.env.TEST_DB = "postgresql";
+  const database = await createTestDatabase();
+  await database.db.$disconnect();
+  try {
+    return await floorRows(database.url);
+  } finally {
+    await database.drop();
+  }
 };
 
 const listenerRows = async (engine: string): Promise<TRow[]> => {
@@ -121,6 +141,9 @@ const main = async (): Promise<void> => {
   console.log(`bench:adt — ${MESSAGES} messages per run, ${os.cpus().length} cores`);
   const floor = await floorRows();
   const rows = [...floor];
+  if (ENGINES.some((e) => e.startsWith("postgresql"))) {
+    rows.push(...(await pgFloorRows()));
+  }
   for (const engine of ENGINES) {
     rows.push(...(await listenerRows(engine)));
   }
