@@ -39,6 +39,9 @@ export type TDeliverContext = {
   onOutcome?: (outcome: TDeliveryOutcome) => void;
 };
 
+/** Jobs of one group prepared at the same time (their files read and hashed while the others wait on I/O). */
+const PREPARE_CONCURRENCY = 8;
+
 /** Resolve and verify the job's file; an outcome instead of a path when it must not be sent. */
 const checkLocalFile = async (job: TClaimedJob, { dataDir, db }: TDeliverContext): Promise<string | TDeliveryOutcome> => {
   const root = path.resolve(dataDir);
@@ -171,27 +174,38 @@ export const deliverJobGroup = async (jobs: TClaimedJob[], ctx: TDeliverContext)
 };
 
 const deliverJobs = async (jobs: TClaimedJob[], ctx: TDeliverContext, stamped: string[]): Promise<void> => {
-  const sendable: { job: TClaimedJob; file: string }[] = [];
-  for (const claimed of jobs) {
+  /** One job made ready to send (its file checked, re-stamped or bucket-stamped as needed), or recorded. */
+  const prepare = async (claimed: TClaimedJob): Promise<{ job: TClaimedJob; file: string } | null> => {
     // The identity may have changed since capture (merge, MRN/visit change, correction): re-stamp first.
     const instance = await restampInstance(ctx.db, ctx.dataDir, claimed);
     if ("kind" in instance) {
       await record(claimed, instance, ctx);
-      continue;
+      return null;
     }
     const job = { ...claimed, instance };
     const checked = await checkLocalFile(job, ctx);
     // The bucket identity of the job's rule version goes into a temporary copy, never into the file itself.
     const bytes = typeof checked === "string" ? await stampBucketIdentity(job, checked, ctx.dataDir) : checked;
     if ("file" in bytes) {
-      sendable.push({ job, file: bytes.file });
       if (bytes.temporary) {
         stamped.push(bytes.file);
       }
-    } else {
-      await record(job, bytes, ctx);
+      return { job, file: bytes.file };
     }
-  }
+    await record(job, bytes, ctx);
+    return null;
+  };
+  // Several at a time (file reads and hashing overlap), sent in the order claimed.
+  const prepared: ({ job: TClaimedJob; file: string } | null)[] = new Array(jobs.length).fill(null);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(PREPARE_CONCURRENCY, jobs.length) }, async () => {
+      for (let i = next++; i < jobs.length; i = next++) {
+        prepared[i] = await prepare(jobs[i]!);
+      }
+    }),
+  );
+  const sendable = prepared.filter((p): p is { job: TClaimedJob; file: string } => p !== null);
   const first = sendable[0];
   if (!first) {
     return;

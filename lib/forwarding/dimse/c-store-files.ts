@@ -5,7 +5,7 @@
 import type { TAssociationParams } from "./associate";
 import { openAssociation, type TDimseAssociation, type TStoreIdentity } from "./dimse-client";
 import { classifyDimseFailure, DimseError, describeDimseStatus, type TDimseStatusKind } from "./dimse-status";
-import { readPart10Header } from "./part10-header";
+import { openPart10, readPart10Header, type TPart10Reader } from "./part10-header";
 
 /** A file to send; the identity is read from its File Meta Information when absent. */
 export type TStoreFile = { path: string } & Partial<TStoreIdentity>;
@@ -69,14 +69,30 @@ export const cStoreFiles = async (
     return files.map((f, i) => failed(f, identities[i] instanceof DimseError ? identities[i] : err));
   }
   let broken: DimseError | undefined;
+  /** Start reading file i (its header and first MiB) now; undefined when it will not be sent. */
+  const readAhead = (i: number): Promise<TPart10Reader> | undefined => {
+    const file = files[i];
+    if (!file || identities[i] instanceof DimseError || broken) {
+      return undefined;
+    }
+    const opened = openPart10(file.path);
+    opened.catch(() => undefined); // store() reports the failure when it is this file's turn
+    return opened;
+  };
+  let ahead = readAhead(0);
   for (const [i, file] of files.entries()) {
     const identity = identities[i]!;
+    const opened = ahead;
     if (identity instanceof DimseError || broken) {
+      void opened?.then((r) => r.close(), () => undefined);
+      ahead = readAhead(i + 1);
       outcomes.push(failed(file, identity instanceof DimseError ? identity : broken));
       continue;
     }
+    // The next file is read while this one is sent and the archive answers (no disk wait between two C-STOREs).
+    ahead = readAhead(i + 1);
     try {
-      const r = await association.store(file.path, identity);
+      const r = await association.store(file.path, identity, { opened });
       outcomes.push({ path: file.path, sopInstanceUid: identity.sopInstanceUid, ...r, detail: describeDimseStatus(r.status) + (r.errorComment ? `: ${r.errorComment}` : "") });
       progress.onStored?.(i);
     } catch (err) {
@@ -88,6 +104,7 @@ export const cStoreFiles = async (
       }
     }
   }
+  void ahead?.then((r) => r.close(), () => undefined);
   if (broken) {
     association.abort();
   } else {

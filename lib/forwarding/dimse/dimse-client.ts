@@ -26,6 +26,14 @@ export type TDimseResult = { status: number; statusKind: TDimseStatusKind; error
 /** The identity a stored file must have; checked against its File Meta Information before sending. */
 export type TStoreIdentity = { sopClassUid: string; sopInstanceUid: string; transferSyntaxUid: string };
 
+/** Options of TDimseAssociation.store. */
+export type TStoreOptions = {
+  priority?: number;
+  /** `openPart10(filePath)` already started (the caller reads the next file ahead while the previous C-STORE is
+   * answered); it is used instead of opening the file again, and closed in every case. */
+  opened?: Promise<TPart10Reader>;
+};
+
 export type TDimseAssociation = {
   /** Accepted presentation contexts. */
   accepted: TAcceptedContext[];
@@ -36,7 +44,7 @@ export type TDimseAssociation = {
   /** True when files of this SOP Class in this transfer syntax can be sent. */
   accepts: (sopClassUid: string, transferSyntaxUid: string) => boolean;
   /** C-STORE of a Part 10 file. */
-  store: (filePath: string, identity: TStoreIdentity, options?: { priority?: number }) => Promise<TDimseResult>;
+  store: (filePath: string, identity: TStoreIdentity, options?: TStoreOptions) => Promise<TDimseResult>;
   /** C-ECHO ("test connection"). */
   echo: () => Promise<TDimseResult>;
   /** Orderly release (A-RELEASE-RQ/RP); the socket is closed afterwards, also on failure. */
@@ -155,12 +163,19 @@ const wrap = (n: TNegotiated): TDimseAssociation => {
     }
   };
 
-  const storeNow = async (filePath: string, identity: TStoreIdentity, priority: number): Promise<TDimseResult> => {
-    if (link.failure) {
-      throw link.failure;
+  const storeNow = async (filePath: string, identity: TStoreIdentity, options: TStoreOptions): Promise<TDimseResult> => {
+    const priority = options.priority ?? 0;
+    let pc: TAcceptedContext;
+    try {
+      if (link.failure) {
+        throw link.failure;
+      }
+      pc = contextFor(identity.sopClassUid, identity.transferSyntaxUid);
+    } catch (err) {
+      void options.opened?.then((r) => r.close(), () => undefined);
+      throw err;
     }
-    const pc = contextFor(identity.sopClassUid, identity.transferSyntaxUid);
-    const file = await openPart10(filePath);
+    const file = await (options.opened ?? openPart10(filePath));
     let id: number;
     try {
       const { header } = file;
@@ -183,7 +198,8 @@ const wrap = (n: TNegotiated): TDimseAssociation => {
         throw reason;
       }
     } finally {
-      await file.close();
+      // Not awaited: closing the file need not hold up reading the archive's answer.
+      void file.close().catch(() => undefined);
     }
 
     return checkResponse(await readResponse(pc.id, "C-STORE"), COMMAND_FIELD.cStoreRsp, id, "C-STORE");
@@ -215,7 +231,7 @@ const wrap = (n: TNegotiated): TDimseAssociation => {
     refused: n.refused,
     peerMaxPduLength: n.peer.maxPduLength,
     accepts: (sopClassUid, transferSyntaxUid) => n.accepted.has(contextKey(sopClassUid, transferSyntaxUid)),
-    store: (filePath, identity, options) => serialize(() => storeNow(filePath, identity, options?.priority ?? 0)),
+    store: (filePath, identity, options) => serialize(() => storeNow(filePath, identity, options ?? {})),
     echo: () => serialize(echoNow),
     release: () => serialize(releaseNow),
     abort: () => link.abort(0, 0, new DimseError("association-closed", "transient", "the association was aborted by us")),

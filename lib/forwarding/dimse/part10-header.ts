@@ -80,7 +80,14 @@ export type TPart10Reader = {
 };
 
 /**
- * Opens a Part 10 file for sending: one read brings the header and, for a small file, the whole data set.
+ * Bytes read at a time while sending: a small file (most photos) comes in with the header read, a large one in
+ * reads of this size, each then cut into many PDUs (one read per PDU would cost a thread-pool round trip per 16 KiB).
+ */
+const READ_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * Opens a Part 10 file for sending: one read brings the header and, for a file up to READ_WINDOW_BYTES, the whole
+ * data set; a larger one is read sequentially in windows of that size.
  * @param filePath - the file
  * @throws DimseError `invalid-file` (permanent); fs errors as they are
  */
@@ -88,23 +95,33 @@ export const openPart10 = async (filePath: string): Promise<TPart10Reader> => {
   const fh = await open(filePath, "r");
   try {
     const { size } = await fh.stat();
-    const head = Buffer.allocUnsafe(Math.min(size, MAX_META_BYTES));
+    const head = Buffer.allocUnsafe(Math.min(size, READ_WINDOW_BYTES));
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const header = parsePart10Header(head.subarray(0, bytesRead), size, filePath);
+    const header = parsePart10Header(head.subarray(0, Math.min(bytesRead, MAX_META_BYTES)), size, filePath);
+    /** The bytes of the file at [windowStart, windowStart + windowLength) are in `window`. */
+    let window = head;
+    let windowStart = 0;
+    let windowLength = bytesRead;
     const fill = async (target: Buffer, targetOffset: number, length: number, datasetPosition: number): Promise<void> => {
+      let position = header.datasetOffset + datasetPosition;
       let done = 0;
-      const fromHead = Math.max(0, Math.min(length, bytesRead - header.datasetOffset - datasetPosition));
-      if (fromHead > 0) {
-        const at = header.datasetOffset + datasetPosition;
-        head.copy(target, targetOffset, at, at + fromHead);
-        done = fromHead;
-      }
       while (done < length) {
-        const r = await fh.read(target, targetOffset + done, length - done, header.datasetOffset + datasetPosition + done);
+        if (position >= windowStart && position < windowStart + windowLength) {
+          const n = Math.min(length - done, windowStart + windowLength - position);
+          window.copy(target, targetOffset + done, position - windowStart, position - windowStart + n);
+          done += n;
+          position += n;
+          continue;
+        }
+        if (window.length < READ_WINDOW_BYTES) {
+          window = Buffer.allocUnsafe(READ_WINDOW_BYTES);
+        }
+        const r = await fh.read(window, 0, Math.min(READ_WINDOW_BYTES, Math.max(0, size - position)), position);
         if (r.bytesRead === 0) {
           throw new DimseError("invalid-file", "permanent", `${filePath} became shorter while it was being sent`);
         }
-        done += r.bytesRead;
+        windowStart = position;
+        windowLength = r.bytesRead;
       }
     };
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { decodeCommand, encodeCEchoRq, encodeCStoreRq, encodeResponse } from "@/lib/forwarding/dimse/command-set";
 import { buildPresentationContexts, DEFAULT_STORAGE_PAIRS } from "@/lib/forwarding/dimse/contexts";
-import { parsePart10Header } from "@/lib/forwarding/dimse/part10-header";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { openPart10, parsePart10Header } from "@/lib/forwarding/dimse/part10-header";
 import {
   decodePdu, encodeAbort, encodeAssociateAc, encodeAssociateRj, encodeAssociateRq, encodePData, encodeReleaseRq, PduFormatError, PduReader, type TAssociateRq,
 } from "@/lib/forwarding/dimse/pdu";
@@ -190,5 +194,37 @@ describe("Part 10 header", () => {
     expect(() => parsePart10Header(Buffer.alloc(200), 200)).toThrow(/no "DICM"/);
     const noTs = meta([[0x0002, "UI", "1.2.3"], [0x0003, "UI", "2.25.9"]]);
     expect(() => parsePart10Header(noTs, noTs.length)).toThrow(expect.objectContaining({ code: "invalid-file", kind: "permanent" }));
+  });
+
+  it("openPart10 hands out the data set in PDU-sized pieces exactly, across its 1 MiB read windows", async () => {
+    const head = meta([[0x0002, "UI", "1.2.3"], [0x0003, "UI", "2.25.9"], [0x0010, "UI", "1.2.840.10008.1.2.1"]]);
+    const dataset = crypto.randomBytes(3 * 1024 * 1024 + 12_345);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec-part10-"));
+    const file = path.join(dir, "big.dcm");
+    fs.writeFileSync(file, Buffer.concat([head, dataset]));
+    try {
+      const reader = await openPart10(file);
+      expect(reader.header.size - reader.header.datasetOffset).toBe(dataset.length);
+      const copy = Buffer.alloc(dataset.length + 6);
+      // 16 KiB less a PDU header, as the sender cuts them: pieces straddle every window boundary.
+      const piece = 16_378;
+      for (let at = 0; at < dataset.length; at += piece) {
+        await reader.fill(copy, 6 + at, Math.min(piece, dataset.length - at), at);
+      }
+      expect(copy.subarray(6).equals(dataset)).toBe(true);
+      // Going back (a second pass) reads again rather than handing out the wrong window.
+      const again = Buffer.alloc(100);
+      await reader.fill(again, 0, 100, 10);
+      expect(again.equals(dataset.subarray(10, 110))).toBe(true);
+      await reader.close();
+
+      const shrinking = await openPart10(file);
+      fs.truncateSync(file, head.length + 2 * 1024 * 1024);
+      const tail = Buffer.alloc(1000);
+      await expect(shrinking.fill(tail, 0, 1000, dataset.length - 1000)).rejects.toMatchObject({ code: "invalid-file" });
+      await shrinking.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
