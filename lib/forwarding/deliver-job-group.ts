@@ -198,13 +198,19 @@ const deliverJobs = async (jobs: TClaimedJob[], ctx: TDeliverContext, stamped: s
   // Several at a time (file reads and hashing overlap), sent in the order claimed.
   const prepared: ({ job: TClaimedJob; file: string } | null)[] = new Array(jobs.length).fill(null);
   let next = 0;
-  await Promise.all(
+  // allSettled: an unexpected error is rethrown only after every preparation has ended, so no temporary file is
+  // added to `stamped` after the caller has removed them.
+  const lanes = await Promise.allSettled(
     Array.from({ length: Math.min(PREPARE_CONCURRENCY, jobs.length) }, async () => {
       for (let i = next++; i < jobs.length; i = next++) {
         prepared[i] = await prepare(jobs[i]!);
       }
     }),
   );
+  const failure = lanes.find((l): l is PromiseRejectedResult => l.status === "rejected");
+  if (failure) {
+    throw failure.reason;
+  }
   const sendable = prepared.filter((p): p is { job: TClaimedJob; file: string } => p !== null);
   const first = sendable[0];
   if (!first) {
