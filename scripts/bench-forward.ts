@@ -12,13 +12,19 @@
  *   curl-batch— plain curl, one multipart request with every instance;
  *   cstore    — the forwarder over DIMSE C-STORE (adaptive associations), cstore-1 — the same on one association
  *               at a time, and storescu — dcmtk, one association (small set only: one storescu run proposes one
- *               compressed transfer syntax). A mode named twice runs twice; ratios use the mean of the runs.
+ *               compressed transfer syntax). A mode named twice runs twice; ratios use the mean of the runs;
+ *   ours-sink, single-sink — ours and single over the same link into a receiver that scans each request for its SOP
+ *               Instance UIDs and discards it (tests/support/fake-stow-server.ts, discardBody): what the sender and
+ *               the link reach when the archive is not the limit.
+ * The archive: Orthanc with its storage and index in RAM and no MD5 per stored file (BENCH_FORWARD_ORTHANC=fast, the
+ *   default; `stock` for Orthanc's defaults on disk). The link emulator runs in a child process of its own.
  * Targets (issue 5): large set at 1 Gbit/s and 50 ms ≥ 80 % of the link rate; small set total time ≤ (zero-latency
  * time + 10 RTT) + 20 %; RTT 0: ours ≥ 0.9× curl-batch; C-STORE ≥ 0.8× storescu (Orthanc started with TCP_NODELAY=1).
  *
  * Knobs: BENCH_FORWARD_SETS=small,large  BENCH_FORWARD_RTTS=0,50,150  BENCH_FORWARD_RATES=100,1000 (Mbit/s)
- *   BENCH_FORWARD_MODES=ours,single,curl-each,curl-batch,cstore,storescu (also cstore-1)  BENCH_FORWARD_CSTORE_RTTS=0
+ *   BENCH_FORWARD_MODES=ours,single,curl-each,curl-batch,cstore,storescu,ours-sink,single-sink (also cstore-1)  BENCH_FORWARD_CSTORE_RTTS=0
  *   BENCH_FORWARD_DIRECT=1 (also run without the emulator)  BENCH_FORWARD_LARGE_MB=1024  BENCH_DIR=/tmp
+ *   BENCH_FORWARD_ORTHANC=fast|stock
  */
 import { execFile, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -44,7 +50,7 @@ const list = (name: string, fallback: string): string[] => (process.env[name] ??
 const SETS = list("BENCH_FORWARD_SETS", "small,large");
 const RTTS = list("BENCH_FORWARD_RTTS", "0,50,150").map(Number);
 const RATES = list("BENCH_FORWARD_RATES", "100,1000").map(Number);
-const MODES = list("BENCH_FORWARD_MODES", "ours,single,curl-each,curl-batch,cstore,storescu");
+const MODES = list("BENCH_FORWARD_MODES", "ours,single,curl-each,curl-batch,cstore,storescu,ours-sink,single-sink");
 const CSTORE_RTTS = list("BENCH_FORWARD_CSTORE_RTTS", "0").map(Number);
 const DIRECT = process.env.BENCH_FORWARD_DIRECT !== "0";
 const LARGE_MB = Number(process.env.BENCH_FORWARD_LARGE_MB ?? 1024);
@@ -358,6 +364,11 @@ const main = async (): Promise<void> => {
       if (name === "large" && link.mbit === 1000 && link.rttMs === 50) {
         const share = ((set.bytes * 8) / ours.seconds / 1e9) * 100;
         say(`- large, 1 Gbit/s, 50 ms: ours ${share.toFixed(0)} % of link (target ≥ 80 %) ${share >= 80 ? "MET" : "NOT MET"}`);
+        const sink = find(link, "ours-sink");
+        if (sink) {
+          const sinkShare = ((set.bytes * 8) / sink.seconds / 1e9) * 100;
+          say(`  the same sender and link into a discarding receiver: ${sinkShare.toFixed(0)} % of link ${sinkShare >= 80 ? "(≥ 80 %)" : "(< 80 %)"}`);
+        }
       }
       const zero = links.find((l) => !l.direct && l.mbit === link.mbit && l.rttMs === 0);
       const base = zero ? find(zero, "ours") : undefined;
