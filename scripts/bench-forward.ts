@@ -16,8 +16,8 @@
  *   ours-sink, single-sink — ours and single over the same link into a receiver that scans each request for its SOP
  *               Instance UIDs and discards it (tests/support/fake-stow-server.ts, discardBody): what the sender and
  *               the link reach when the archive is not the limit.
- * The archive: Orthanc with its storage and index in RAM and no MD5 per stored file (BENCH_FORWARD_ORTHANC=fast, the
- *   default; `stock` for Orthanc's defaults on disk). The link emulator runs in a child process of its own.
+ * The archive: Orthanc with its default settings (BENCH_FORWARD_ORTHANC=stock); `fast` puts its storage and index in
+ *   RAM and turns off its MD5 per stored file. The link emulator runs in a child process of its own.
  * Targets (issue 5): large set at 1 Gbit/s and 50 ms ≥ 80 % of the link rate; small set total time ≤ (zero-latency
  * time + 10 RTT) + 20 %; RTT 0: ours ≥ 0.9× curl-batch; C-STORE ≥ 0.8× storescu (Orthanc started with TCP_NODELAY=1).
  *
@@ -218,12 +218,12 @@ const storescu = async (host: string, port: number, files: string[]): Promise<nu
 };
 
 /**
- * The archive's own settings: "fast" (default) keeps Orthanc's storage and index in RAM (/dev/shm) and turns off its
+ * The archive's own settings: "stock" (default) is Orthanc's defaults with storage on the temp dir; "fast" keeps Orthanc's storage and index in RAM (/dev/shm) and turns off its
  * MD5 of every stored file and its storage cache, so that the benchmark measures the link and the sender rather
- * than Orthanc's disk and hashing (Orthanc spends ~13 ns of CPU per byte ingested on this machine, stock);
- * "stock": Orthanc's defaults on the temp dir. Every sender of a run gets the same archive.
+ * than Orthanc's disk and hashing (Orthanc spends ~13 ns of CPU per byte ingested over REST on this machine, more over
+ * STOW-RS). Every sender of a run gets the same archive.
  */
-const ORTHANC = process.env.BENCH_FORWARD_ORTHANC ?? "fast";
+const ORTHANC = process.env.BENCH_FORWARD_ORTHANC ?? "stock";
 const orthancConfig = (): { config: Record<string, unknown>; cleanup: () => void } => {
   if (ORTHANC === "stock") {
     return { config: {}, cleanup: () => undefined };
