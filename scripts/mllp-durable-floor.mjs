@@ -9,9 +9,9 @@ import pg from "pg";
 const [port, file] = [Number(process.argv[2]), process.argv[3]];
 const usePg = file.startsWith("postgres");
 const fd = usePg ? -1 : fs.openSync(file, "a");
-const client = usePg ? new pg.Client({ connectionString: file }) : null;
+// A pool: each MLLP connection's messages commit on their own database connection (as the listener's pool does).
+const client = usePg ? new pg.Pool({ connectionString: file, max: 8 }) : null;
 if (client) {
-  await client.connect();
   await client.query("CREATE TABLE IF NOT EXISTS bench_floor_message (id bigserial PRIMARY KEY, body bytea NOT NULL)");
 }
 /** Make one message durable, then call done. */
