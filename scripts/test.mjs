@@ -2,6 +2,8 @@
 // root), type-checks, builds the web app for the browser test, then runs the vitest projects:
 //   unit · integration on SQLite · integration on PostgreSQL · e2e (browser) — and prints "N passed, M failed".
 // TEST_DATABASES=sqlite limits the integration run to SQLite (PostgreSQL is otherwise required, not skipped).
+// A test file that contains the marker ONE_PASS (below) runs on the first database only: it uses no database, or what
+// it checks does not depend on one (each such file says why next to the marker).
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -15,6 +17,17 @@ const bin = (name) => path.join(ROOT, "node_modules/.bin", name);
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
 process.env.TEST_RUN_ID ||= `r${crypto.randomBytes(4).toString("hex")}`;
+
+/** Marker of test files that one database pass covers. */
+const ONE_PASS = "@test-once-per-run";
+
+/** Test files under `dir` that carry the ONE_PASS marker, relative to the root. */
+const onePassFiles = (dir) =>
+  fs
+    .readdirSync(path.join(ROOT, dir), { recursive: true })
+    .filter((f) => String(f).endsWith(".test.ts"))
+    .map((f) => path.join(dir, String(f)))
+    .filter((f) => fs.readFileSync(path.join(ROOT, f), "utf8").includes(ONE_PASS));
 
 const step = (title, cmd, args, env = {}) => {
   console.log(`\n=== ${title}`);
@@ -33,8 +46,8 @@ const main = async () => {
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "ec-vitest-"));
   const runs = [
     { name: "unit", project: "unit", env: {} },
-    ...databases.map((db) => ({ name: `integration (${db})`, project: "integration", env: { TEST_DB: db } })),
-    ...databases.map((db) => ({ name: `e2e (browser, ${db})`, project: "e2e", env: { TEST_DB: db } })),
+    ...databases.map((db, i) => ({ name: `integration (${db})`, project: "integration", env: { TEST_DB: db }, once: i > 0 ? onePassFiles("tests/integration") : [] })),
+    ...databases.map((db, i) => ({ name: `e2e (browser, ${db})`, project: "e2e", env: { TEST_DB: db }, once: i > 0 ? onePassFiles("tests/e2e") : [] })),
   ].filter((r) => only.length === 0 || only[0] === r.project);
   const filters = only.slice(1);
 
@@ -49,7 +62,11 @@ const main = async () => {
   let failed = 0;
   for (const [i, r] of runs.entries()) {
     const report = path.join(reportDir, `${i}.json`);
-    const good = step(r.name, bin("vitest"), ["run", "--project", r.project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...filters], r.env);
+    const excluded = (r.once ?? []).flatMap((f) => ["--exclude", f]);
+    if (excluded.length > 0) {
+      console.log(`(${r.once.length} file(s) marked ${ONE_PASS} ran in the first database pass: ${r.once.join(", ")})`);
+    }
+    const good = step(r.name, bin("vitest"), ["run", "--project", r.project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...excluded, ...filters], r.env);
     ok = good && ok;
     if (fs.existsSync(report)) {
       const j = JSON.parse(fs.readFileSync(report, "utf8"));

@@ -1,3 +1,4 @@
+// @test-once-per-run: what it checks (axe rules, focus order, target sizes, overflow, layout shift) is the rendered UI, the same on either database; scripts/test.mjs runs it in the first database pass only.
 /**
  * Accessibility and layout of every main screen in a real browser (Debian chromium): login, worklist, capture
  * (review strip with an item and the body-map dialog open), history, catalog list and item edit, and the admin

@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (DIMSE client against Orthanc); scripts/test.mjs runs it in the first database pass only.
 /**
  * The DIMSE client against a real Orthanc: C-ECHO; C-STORE of photos (JPEG Baseline), an Explicit VR LE image and
  * an H.264 video on one association, each in its own transfer syntax; the data sets Orthanc keeps are byte for

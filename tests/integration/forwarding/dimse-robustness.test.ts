@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (DIMSE client against scripted peers); scripts/test.mjs runs it in the first database pass only.
 /**
  * The DIMSE client against a scripted peer on a real socket, for what neither Orthanc nor storescp can be made to
  * do: no listener, silence, a transient rejection, an oversize or unknown PDU, a socket closed mid-transfer, a

@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (DIMSE client against dcmtk storescp); scripts/test.mjs runs it in the first database pass only.
 /**
  * The DIMSE client against dcmtk `storescp` and its test options: a refused association, an abort during and after
  * a C-STORE, a stall past the DIMSE timeout, transfer syntaxes the peer does not accept, a small maximum PDU, and

@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (DIMSE client and storescu against Orthanc); scripts/test.mjs runs it in the first database pass only.
 /**
  * Throughput on the LAN (a measurement, printed, not asserted): COUNT small instances over one association into
  * Orthanc with our client, and the same number with dcmtk `storescu` into the same Orthanc (different instances,

@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (the link emulator of the test support); scripts/test.mjs runs it in the first database pass only.
 /**
  * The link emulator (tests/support/link-emulator.ts) does what the benchmark relies on: the added round trip is
  * measured within tolerance, the rate cap holds across connections, and one connection is limited to about

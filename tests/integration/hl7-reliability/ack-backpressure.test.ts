@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (the MLLP server with a scripted handler); scripts/test.mjs runs it in the first database pass only.
 /**
  * A sender that pipelines messages but does not read its ACKs (mllp-server back-pressure, reliability-matrix §1.7
  * "bounded per-socket buffer"): the server must not keep handling messages and piling up unread ACKs in memory.

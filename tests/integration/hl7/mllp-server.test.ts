@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (MLLP framing and limits with a scripted handler); scripts/test.mjs runs it in the first database pass only.
 /**
  * The socket layer alone (real TCP on port 0, a fake handler): ordering, limits, closing.
  */

@@ -1,3 +1,4 @@
+// @test-once-per-run: uses no database (barcode decoding); scripts/test.mjs runs it in the first database pass only.
 /**
  * The scanner's JS fallback (what runs where the browser has no BarcodeDetector): wristband codes in Code 128, QR
  * and Data Matrix, rendered into a camera-like RGBA frame (off-centre, scaled, blurred, grey background), decoded
