@@ -15,7 +15,7 @@ export const sha256File = async (file: string): Promise<string> => {
   const fh = await open(file, "r");
   try {
     const { size } = await fh.stat();
-    // One byte more than the file, so that a file that has grown is still read to its end in the same loop.
+    // At least one byte (size + 1): a zero-length read of an empty file would end the loop without reaching its end.
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size + 1));
     for (;;) {
       const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);

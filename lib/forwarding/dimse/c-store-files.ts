@@ -5,7 +5,7 @@
 import type { TAssociationParams } from "./associate";
 import { openAssociation, type TDimseAssociation, type TStoreIdentity } from "./dimse-client";
 import { classifyDimseFailure, DimseError, describeDimseStatus, type TDimseStatusKind } from "./dimse-status";
-import { openPart10, readPart10Header, type TPart10Reader } from "./part10-header";
+import { discardOpened, openPart10, readPart10Header, type TPart10Reader } from "./part10-header";
 
 /** A file to send; the identity is read from its File Meta Information when absent. */
 export type TStoreFile = { path: string } & Partial<TStoreIdentity>;
@@ -84,7 +84,7 @@ export const cStoreFiles = async (
     const identity = identities[i]!;
     const opened = ahead;
     if (identity instanceof DimseError || broken) {
-      void opened?.then((r) => r.close(), () => undefined);
+      discardOpened(opened);
       ahead = readAhead(i + 1);
       outcomes.push(failed(file, identity instanceof DimseError ? identity : broken));
       continue;
@@ -104,7 +104,7 @@ export const cStoreFiles = async (
       }
     }
   }
-  void ahead?.then((r) => r.close(), () => undefined);
+  discardOpened(ahead);
   if (broken) {
     association.abort();
   } else {

@@ -15,7 +15,7 @@ import { COMMAND_FIELD, decodeCommand, encodeCEchoRq, encodeCStoreRq, NO_DATA_SE
 import { DEFAULT_STORAGE_PAIRS, IMPLICIT_VR_LITTLE_ENDIAN, type TStoragePair } from "./contexts";
 import { classifyDimseStatus, DimseError, type TDimseStatusKind } from "./dimse-status";
 import { encodeReleaseRq, PDU_HEADER_BYTES, PDV_OVERHEAD_BYTES, writePDataHeader } from "./pdu";
-import { openPart10, type TPart10Reader } from "./part10-header";
+import { discardOpened, openPart10, type TPart10Reader } from "./part10-header";
 
 /** PDUs are gathered up to this many bytes per writev (fewer syscalls for small files, bounded memory for large). */
 const BATCH_BYTES = 256 * 1024;
@@ -172,7 +172,7 @@ const wrap = (n: TNegotiated): TDimseAssociation => {
       }
       pc = contextFor(identity.sopClassUid, identity.transferSyntaxUid);
     } catch (err) {
-      void options.opened?.then((r) => r.close(), () => undefined);
+      discardOpened(options.opened);
       throw err;
     }
     const file = await (options.opened ?? openPart10(filePath));

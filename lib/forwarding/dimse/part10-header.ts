@@ -133,6 +133,15 @@ export const openPart10 = async (filePath: string): Promise<TPart10Reader> => {
 };
 
 /**
+ * Close a reader that was opened ahead and will not be used (its file is not sent after all); a failure to open or
+ * to close it is of no interest then.
+ * @param opened - an `openPart10` call already started, or undefined
+ */
+export const discardOpened = (opened: Promise<TPart10Reader> | undefined): void => {
+  void opened?.then((r) => r.close()).catch(() => undefined);
+};
+
+/**
  * Reads only the header of a Part 10 file.
  * @param filePath - the file
  * @throws DimseError `invalid-file` (permanent); fs errors (missing file) as they are
