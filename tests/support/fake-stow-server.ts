@@ -54,19 +54,10 @@ export type TFakeStowServer = {
 /** (0008,0018) SOP Instance UID, explicit VR little endian: tag bytes, "UI", 2-byte length. */
 const SOP_INSTANCE_UID_TAG = Buffer.from([0x08, 0x00, 0x18, 0x00, 0x55, 0x49]);
 
-const sopInstanceUids = (body: Buffer): string[] => {
-  const uids: string[] = [];
-  for (let at = body.indexOf(SOP_INSTANCE_UID_TAG); at >= 0; at = body.indexOf(SOP_INSTANCE_UID_TAG, at + 1)) {
-    const length = body.readUInt16LE(at + 6);
-    uids.push(body.subarray(at + 8, at + 8 + length).toString("latin1").replace(/[\0 ]+$/, ""));
-  }
-
-  return uids;
-};
-
 /**
- * The same scan over a body arriving in chunks, keeping only a short overlap between them (an element may straddle
- * two chunks): memory stays flat whatever the body's size.
+ * The SOP Instance UIDs of a multipart body, in order: the values of its (0008,0018) elements. The body may arrive in
+ * chunks; only a short overlap is kept between them (an element may straddle two), so memory stays flat whatever
+ * the body's size.
  */
 const uidScanner = (): { push: (chunk: Buffer) => void; uids: string[] } => {
   const uids: string[] = [];
@@ -102,6 +93,14 @@ const uidScanner = (): { push: (chunk: Buffer) => void; uids: string[] } => {
       carry = Buffer.from(tail.subarray(Math.max(end, tail.length - KEEP + 1, 0)));
     },
   };
+};
+
+/** The SOP Instance UIDs of a whole body (the same scan, in one go). */
+const sopInstanceUids = (body: Buffer): string[] => {
+  const scanner = uidScanner();
+  scanner.push(body);
+
+  return scanner.uids;
 };
 
 const item = (uid: string, tag: string, code?: number): Record<string, unknown> => ({
