@@ -85,6 +85,20 @@ export const makeDicomFiles = async (
 };
 
 /**
+ * Fixture rows without files, for tests of the outbox that never read them.
+ * @param count - how many, all in one new study and series
+ */
+export const rowOnlyFiles = (count: number): TFixtureFile[] => {
+  const studyInstanceUid = testUid();
+  const seriesInstanceUid = testUid();
+
+  return Array.from({ length: count }, (_, i) => ({
+    filePath: `none/${i}.dcm`, absolutePath: `/nonexistent/${i}.dcm`, sopInstanceUid: testUid(), sopClassUid: VL_PHOTOGRAPHIC,
+    seriesInstanceUid, studyInstanceUid, sha256: "0".repeat(64), size: 1,
+  }));
+};
+
+/**
  * Insert the destinations, then the clinical rows and instances of `files` (one study) with their delivery jobs.
  * @param db - test database
  * @param files - from makeDicomFiles (one study, one series)

@@ -9,19 +9,9 @@ import { claimNextJobs } from "@/lib/forwarding/claim-next-jobs";
 import { completeJob } from "@/lib/forwarding/complete-job";
 import { enqueueDeliveries } from "@/lib/forwarding/enqueue-deliveries";
 import { extendLeases } from "@/lib/forwarding/extend-leases";
-import { seedDeliveries, testUid, VL_PHOTOGRAPHIC, type TFixtureFile } from "../../support/forwarding-fixtures";
+import { rowOnlyFiles, seedDeliveries } from "../../support/forwarding-fixtures";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 
-/** Rows only: these tests never read the files. */
-const fakeFiles = (count: number): TFixtureFile[] => {
-  const studyInstanceUid = testUid();
-  const seriesInstanceUid = testUid();
-
-  return Array.from({ length: count }, (_, i) => ({
-    filePath: `none/${i}.dcm`, absolutePath: `/nonexistent/${i}.dcm`, sopInstanceUid: testUid(), sopClassUid: VL_PHOTOGRAPHIC,
-    seriesInstanceUid, studyInstanceUid, sha256: "0".repeat(64), size: 1,
-  }));
-};
 
 describe("delivery outbox", () => {
   let t: TTestDatabase;
@@ -36,7 +26,7 @@ describe("delivery outbox", () => {
 
   it("enqueues one job per instance and enabled destination, idempotently", async () => {
     await t.db.destination.create({ data: { name: "off", url: "http://127.0.0.1:9/dicom-web", enabled: false } });
-    const { instanceIds, destinationIds } = await seedDeliveries(t.db, fakeFiles(3), { a: "http://127.0.0.1:9/a", b: "http://127.0.0.1:9/b" });
+    const { instanceIds, destinationIds } = await seedDeliveries(t.db, rowOnlyFiles(3), { a: "http://127.0.0.1:9/a", b: "http://127.0.0.1:9/b" });
     const jobs = await t.db.deliveryJob.findMany({ where: { instanceId: { in: instanceIds } } });
     expect(jobs).toHaveLength(6);
     expect(new Set(jobs.map((j) => j.destinationId))).toEqual(new Set(destinationIds));
@@ -49,7 +39,7 @@ describe("delivery outbox", () => {
   });
 
   it("never hands the same job to two concurrent claimers", async () => {
-    await seedDeliveries(t.db, fakeFiles(30), { shared: "http://127.0.0.1:9/shared" });
+    await seedDeliveries(t.db, rowOnlyFiles(30), { shared: "http://127.0.0.1:9/shared" });
     // PostgreSQL: four clients, as four forwarder processes would have. SQLite: one client shared by four
     // interleaved claimers; better-sqlite3 blocks the event loop while it waits for a lock, so a second client in
     // the same process would wait on a transaction that cannot finish (one forwarder per SQLite database anyway).
@@ -81,7 +71,7 @@ describe("delivery outbox", () => {
   });
 
   it("lets another worker take over an expired lease; the old owner can no longer complete or renew", async () => {
-    await seedDeliveries(t.db, fakeFiles(2), { lease: "http://127.0.0.1:9/lease" });
+    await seedDeliveries(t.db, rowOnlyFiles(2), { lease: "http://127.0.0.1:9/lease" });
     const old = await claimNextJobs(t.db, { workerId: "crashed", limit: 10, leaseMs: 100 });
     expect(old).toHaveLength(2);
     expect(await claimNextJobs(t.db, { workerId: "rescuer", limit: 10, leaseMs: 60_000 })).toHaveLength(0);

@@ -6,19 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimNextJobs } from "@/lib/forwarding/claim-next-jobs";
 import { completeJobs } from "@/lib/forwarding/complete-job";
-import { seedDeliveries, testUid, VL_PHOTOGRAPHIC, type TFixtureFile } from "../../support/forwarding-fixtures";
+import { rowOnlyFiles, seedDeliveries } from "../../support/forwarding-fixtures";
 import { createTestDatabase, type TTestDatabase } from "../../support/test-db";
 
-/** Rows only: these tests never read the files. */
-const fakeFiles = (count: number): TFixtureFile[] => {
-  const studyInstanceUid = testUid();
-  const seriesInstanceUid = testUid();
-
-  return Array.from({ length: count }, (_, i) => ({
-    filePath: `none/${i}.dcm`, absolutePath: `/nonexistent/${i}.dcm`, sopInstanceUid: testUid(), sopClassUid: VL_PHOTOGRAPHIC,
-    seriesInstanceUid, studyInstanceUid, sha256: "0".repeat(64), size: 1,
-  }));
-};
 
 describe("completeJobs", () => {
   let t: TTestDatabase;
@@ -30,7 +20,7 @@ describe("completeJobs", () => {
   });
 
   it("writes and audits only the jobs this worker still holds, each as its own outcome says", async () => {
-    await seedDeliveries(t.db, fakeFiles(5), { batch: "dicom://ARCHIVE@127.0.0.1:9" });
+    await seedDeliveries(t.db, rowOnlyFiles(5), { batch: "dicom://ARCHIVE@127.0.0.1:9" });
     const jobs = await claimNextJobs(t.db, { workerId: "me", limit: 10, leaseMs: 60_000 });
     expect(jobs).toHaveLength(5);
     const [a, b, c, d, e] = jobs as [typeof jobs[0], typeof jobs[0], typeof jobs[0], typeof jobs[0], typeof jobs[0]];
